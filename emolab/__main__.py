@@ -1,0 +1,5 @@
+import sys
+
+from emolab.cli.main import main
+
+sys.exit(main())

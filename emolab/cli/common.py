@@ -1,0 +1,32 @@
+"""Options and helpers several subcommands share."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from emolab.settings import Settings
+
+
+def add_model_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--detector", default=None, help="auto, mtcnn, yolo, yunet, or a model file (default: settings)")
+    parser.add_argument("--classifier", default=None, help="auto, a model name, or a model file (default: settings)")
+    parser.add_argument("--trust-pickle", action="store_true",
+                        help="allow loading pickled model files (runs code from the file: only for files you trust)")
+    parser.add_argument("--models-dir", type=Path, default=None, help="folder with model files and cards")
+
+
+def settings_from_args(args: argparse.Namespace, **overrides: object) -> Settings:
+    """Settings from the environment, with the command line's explicit choices applied."""
+    settings = Settings.load()
+    changes: dict[str, object] = {}
+    if getattr(args, "detector", None):
+        changes["detector"] = args.detector
+    if getattr(args, "classifier", None):
+        changes["classifier"] = args.classifier
+    if getattr(args, "trust_pickle", False):
+        changes["trust_pickles"] = True
+    if getattr(args, "models_dir", None):
+        changes["models_dir"] = args.models_dir
+    changes.update({k: v for k, v in overrides.items() if v is not None})
+    return settings.replace(**changes) if changes else settings

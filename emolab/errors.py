@@ -1,0 +1,35 @@
+"""Every exception emolab raises on purpose. Each message names the thing and what to do."""
+
+from __future__ import annotations
+
+
+class EmolabError(Exception):
+    """Base class: an error a user can act on. ``str(err)`` is the message to show."""
+
+
+class SourceError(EmolabError):
+    """A camera or video that cannot be opened or read."""
+
+
+class SourceEnded(EmolabError):
+    """A frame source ran out of frames (end of a video, camera unplugged)."""
+
+
+class ModelError(EmolabError):
+    """A model file that is missing, unreadable, untrusted or of the wrong shape."""
+
+
+class UnknownModelError(ModelError):
+    """A detector or classifier name that no backend knows."""
+
+
+class SessionError(EmolabError):
+    """A session folder that is missing, malformed or cannot be written."""
+
+
+class SettingsError(EmolabError):
+    """An invalid setting (unknown key, wrong type, out of range)."""
+
+
+class DatasetError(EmolabError):
+    """A training or evaluation dataset that is missing or malformed."""

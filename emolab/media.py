@@ -1,0 +1,89 @@
+"""Facts about an ad file: name, size, checksum, duration — what a session records."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+
+from emolab.errors import SourceError
+from emolab.modelcards import sha256_of
+
+
+@dataclass(frozen=True)
+class AdInfo:
+    file: str
+    path: str
+    size_bytes: int
+    sha256: str
+    duration_ms: float
+    fps: float
+    width: int
+    height: int
+    frame_count: int
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> AdInfo:
+        return cls(**{k: data[k] for k in cls.__dataclass_fields__})
+
+
+def probe_ad(path: str | Path) -> AdInfo:
+    """Open ``path`` as a video and describe it.
+
+    Raises:
+        SourceError: if it is missing or not a video this machine can decode.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SourceError(f"ad file {path} does not exist; choose the ad's video file")
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened():
+            raise SourceError(f"cannot open ad {path} as a video; convert it to H.264 MP4")
+        ok, frame = cap.read()
+        if not ok or frame is None:
+            raise SourceError(f"ad {path} has no decodable frame; the file is corrupt or its codec unsupported")
+        fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
+        fps = fps if 1 <= fps <= 480 else 30.0
+        count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
+        if count <= 0:  # some containers do not say: count by decoding
+            count = 1
+            while cap.grab():
+                count += 1
+        return AdInfo(
+            file=path.name,
+            path=str(path.resolve()),
+            size_bytes=path.stat().st_size,
+            sha256=sha256_of(path),
+            duration_ms=count * 1000.0 / fps,
+            fps=float(fps),
+            width=frame.shape[1],
+            height=frame.shape[0],
+            frame_count=count,
+        )
+    finally:
+        cap.release()
+
+
+def read_frame_at(path: str | Path, t_ms: float, max_side: int | None = None):  # noqa: ANN201
+    """The ad frame shown at ``t_ms`` (BGR), or None past the end. Used for report thumbnails."""
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened():
+            raise SourceError(f"cannot open ad {path}; it must stay where the session says it was")
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, int(t_ms * fps / 1000.0)))
+        ok, frame = cap.read()
+        if not ok:
+            return None
+        if max_side and max(frame.shape[:2]) > max_side:
+            s = max_side / max(frame.shape[:2])
+            frame = cv2.resize(frame, (round(frame.shape[1] * s), round(frame.shape[0] * s)), interpolation=cv2.INTER_AREA)
+        return frame
+    finally:
+        cap.release()

@@ -1,0 +1,139 @@
+"""Session metrics, computed from a timeline alone so a summary can always be rebuilt.
+
+Definitions (also printed in reports):
+- ``emotion_share`` / ``group_share``: over rows of the ad phase that have a face, the share
+  whose smoothed label is each emotion / group.
+- ``eei`` (Emotional Experience Index): ``100 * (share positive - share negative)``, in
+  percentage points, over the same rows.
+- A *trace* of a group: a run of consecutive processed frames of one viewer during the ad
+  whose smoothed label is in that group, lasting at least ``trace_min_s``.
+- ``emonps`` over the session's viewers (those with at least ``min_viewer_s`` of face time):
+  Engaged = had a positive trace, Critical = had a negative trace, Silent = had neither;
+  ``EmoNPS = %Engaged - %Critical - K * %Silent``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from emolab.emotions import EMOTIONS, GROUPS
+from emolab.session.timeline import Timeline
+
+MIN_VIEWER_S = 1.0
+
+
+def _shares(values: np.ndarray, names: tuple[str, ...]) -> dict[str, float]:
+    total = len(values)
+    return {n: (float(np.sum(values == n)) / total if total else 0.0) for n in names}
+
+
+def frame_starts(tl: Timeline) -> np.ndarray:
+    """Index of the first row of each processed frame (rows of one frame are contiguous)."""
+    if len(tl) == 0:
+        return np.zeros(0, dtype=np.int64)
+    change = np.ones(len(tl), dtype=bool)
+    change[1:] = tl.frame_index[1:] != tl.frame_index[:-1]
+    return np.flatnonzero(change)
+
+
+def viewer_traces(tl: Timeline, trace_min_s: float) -> dict[int, dict[str, Any]]:
+    """For each viewer in the ad phase: face time and which groups left a trace."""
+    ad = tl.in_phase("ad")
+    frames = ad.frame_index[frame_starts(ad)]
+    frame_pos = {int(f): i for i, f in enumerate(frames)}  # consecutive processed frames
+    step_ms = float(np.median(np.diff(ad.ad_ms[frame_starts(ad)]))) if len(frames) > 1 else 0.0
+    out: dict[int, dict[str, Any]] = {}
+    for vid in sorted(int(v) for v in set(ad.viewer_id[ad.viewer_id >= 0])):
+        rows = ad.select(ad.viewer_id == vid)
+        longest = {g: 0.0 for g in GROUPS}
+        start = 0
+        for i in range(1, len(rows) + 1):
+            broken = (
+                i == len(rows)
+                or rows.group[i] != rows.group[start]
+                or frame_pos[int(rows.frame_index[i])] != frame_pos[int(rows.frame_index[i - 1])] + 1
+            )
+            if broken:
+                g = str(rows.group[start])
+                dur = float(rows.ad_ms[i - 1] - rows.ad_ms[start]) + step_ms
+                longest[g] = max(longest[g], dur)
+                start = i
+        face_s = len(rows) * step_ms / 1000.0
+        traces = {g: longest[g] >= trace_min_s * 1000.0 for g in GROUPS}
+        out[vid] = {
+            "face_seconds": face_s,
+            "longest_run_s": {g: longest[g] / 1000.0 for g in GROUPS},
+            "engaged": traces["positive"],
+            "critical": traces["negative"],
+            "silent": not traces["positive"] and not traces["negative"],
+        }
+    return out
+
+
+def emonps_from_flags(engaged: list[bool], critical: list[bool], silent: list[bool], k: float) -> float | None:
+    """EmoNPS in points from per-respondent flags; None without respondents."""
+    n = len(engaged)
+    if n == 0:
+        return None
+    return 100.0 * (sum(engaged) / n - sum(critical) / n - k * sum(silent) / n)
+
+
+def compute_summary(tl: Timeline, emonps_k: float, trace_min_s: float) -> dict[str, Any]:
+    """Everything ``summary.json`` holds, from the timeline alone."""
+    starts = frame_starts(tl)
+    ad = tl.in_phase("ad")
+    ad_starts = frame_starts(ad)
+    ad_frames = len(ad_starts)
+    face_frames = int(len(set(ad.frame_index[ad.viewer_id >= 0].tolist())))
+    face_rows = ad.select(ad.viewer_id >= 0)
+    emotion_share = _shares(face_rows.label, EMOTIONS)
+    group_share = _shares(face_rows.group, GROUPS)
+
+    viewers = viewer_traces(tl, trace_min_s)
+    counted = {v: t for v, t in viewers.items() if t["face_seconds"] >= MIN_VIEWER_S}
+    flags = list(counted.values())
+    emonps_value = emonps_from_flags(
+        [t["engaged"] for t in flags], [t["critical"] for t in flags], [t["silent"] for t in flags], emonps_k
+    )
+
+    result_ms = tl.result_ms[starts]
+    span_s = (float(np.nanmax(result_ms)) - float(np.nanmin(result_ms))) / 1000.0 if len(starts) > 1 else 0.0
+    idx = tl.frame_index[starts]
+    gaps = np.diff(idx) - 1 if len(idx) > 1 else np.zeros(0)
+    latency = (tl.result_ms - tl.capture_ms)[starts]
+    calib = tl.in_phase("calibration")
+    calib_faces = calib.select(calib.viewer_id >= 0)
+    return {
+        "frames": ad_frames,
+        "frames_total": int(len(starts)),
+        "face_frames": face_frames,
+        "face_ratio": face_frames / ad_frames if ad_frames else 0.0,
+        "frames_by_phase": {p: int(len(frame_starts(tl.in_phase(p)))) for p in ("calibration", "pre", "ad", "post")},
+        "emotion_share": emotion_share,
+        "group_share": group_share,
+        "mean_probabilities": {
+            e: float(np.mean(face_rows.smoothed[:, i])) if len(face_rows) else 0.0 for i, e in enumerate(EMOTIONS)
+        },
+        "eei": 100.0 * (group_share["positive"] - group_share["negative"]),
+        "emonps": {
+            "value": emonps_value,
+            "k": emonps_k,
+            "trace_min_s": trace_min_s,
+            "min_viewer_face_s": MIN_VIEWER_S,
+            "respondents": len(flags),
+            "engaged": sum(t["engaged"] for t in flags),
+            "critical": sum(t["critical"] for t in flags),
+            "silent": sum(t["silent"] for t in flags),
+        },
+        "viewers": {str(v): t for v, t in viewers.items()},
+        "processed_fps": (len(starts) - 1) / span_s if span_s > 0 else 0.0,
+        "dropped_frames": int(np.sum(gaps[gaps > 0])) if len(gaps) else 0,
+        "latency_ms_median": float(np.nanmedian(latency)) if len(latency) else 0.0,
+        "ad_seconds_covered": (float(ad.ad_ms.max() - ad.ad_ms.min()) / 1000.0) if ad_frames > 1 else 0.0,
+        "calibration_baseline": (
+            {e: float(np.mean(calib_faces.smoothed[:, i])) for i, e in enumerate(EMOTIONS)}
+            if len(calib_faces) else None
+        ),
+    }

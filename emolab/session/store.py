@@ -1,0 +1,260 @@
+"""A session is a folder: ``session.json``, ``timeline.csv`` and ``summary.json``.
+
+The timeline is appended while it is produced and flushed every frame (synced to disk at
+least once a second), so a killed process loses at most the last second and the summary can
+be rebuilt from whatever was written.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import logging
+import os
+import re
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emolab import __version__
+from emolab.emotions import EMOTIONS
+from emolab.errors import SessionError
+from emolab.media import AdInfo
+from emolab.pipeline import FrameResult
+from emolab.session.metrics import compute_summary
+from emolab.session.timeline import COLUMNS, Timeline, format_row, phase_of, read_timeline
+
+log = logging.getLogger(__name__)
+
+SESSION_FILE = "session.json"
+TIMELINE_FILE = "timeline.csv"
+SUMMARY_FILE = "summary.json"
+FORMAT = "emolab-session"
+FORMAT_VERSION = 1
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    """Write JSON through a temporary file so a crash never leaves half a file."""
+    tmp = path.with_name(path.name + ".tmp")
+    try:
+        tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise SessionError(f"cannot write {path}: {exc.strerror or exc}. Free disk space or pick another folder; "
+                           "the timeline recorded so far is kept.") from exc
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (np.floating, np.integer)):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def session_folder_name(respondent: str, when: datetime | None = None) -> str:
+    when = when or datetime.now()
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", respondent.strip()).strip("-") or "respondent"
+    return f"{when:%Y%m%d-%H%M%S}_{safe}"
+
+
+class SessionWriter:
+    """Writes one session folder while results arrive."""
+
+    def __init__(self, folder: Path, meta: dict[str, Any]) -> None:
+        self.folder = Path(folder)
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SessionError(f"cannot create session folder {self.folder}: {exc.strerror or exc}") from exc
+        if any(self.folder.iterdir()):
+            raise SessionError(f"session folder {self.folder} is not empty; choose a new folder")
+        self.meta = dict(meta)
+        self.meta.setdefault("format", FORMAT)
+        self.meta.setdefault("format_version", FORMAT_VERSION)
+        self.meta.setdefault("software", {"name": "emolab", "version": __version__})
+        self.meta.setdefault("started_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.meta["status"] = "recording"
+        self.t0 = time.monotonic()
+        self.duration_ms = float(self.meta["ad"]["duration_ms"])
+        self.calibration_ms = float(self.meta.get("calibration_s", 0.0)) * 1000.0
+        self.rows = 0
+        self.frames = 0
+        self._last_sync = time.monotonic()
+        write_json_atomic(self.folder / SESSION_FILE, self.meta)
+        try:
+            self._fh = open(self.folder / TIMELINE_FILE, "w", newline="", encoding="utf-8")
+            self._csv = csv.writer(self._fh, lineterminator="\n")
+            self._csv.writerow(COLUMNS)
+            self._fh.flush()
+        except OSError as exc:
+            raise SessionError(f"cannot write {self.folder / TIMELINE_FILE}: {exc.strerror or exc}") from exc
+        self.closed = False
+
+    @classmethod
+    def create(
+        cls,
+        sessions_dir: Path,
+        respondent: str,
+        ad: AdInfo,
+        source: dict[str, Any],
+        models: dict[str, Any],
+        settings: dict[str, Any],
+        calibration_s: float = 0.0,
+        folder: Path | None = None,
+        extra: dict[str, Any] | None = None,
+    ) -> SessionWriter:
+        """Start a session in ``folder`` or a new timestamped folder under ``sessions_dir``."""
+        if folder is None:
+            folder = Path(sessions_dir) / session_folder_name(respondent)
+            n = 2
+            while folder.exists():
+                folder = Path(sessions_dir) / f"{session_folder_name(respondent)}-{n}"
+                n += 1
+        meta = {
+            "respondent": respondent,
+            "ad": ad.to_dict(),
+            "source": source,
+            "models": models,
+            "settings": settings,
+            "calibration_s": calibration_s,
+            **(extra or {}),
+        }
+        return cls(Path(folder), meta)
+
+    def phase(self, ad_ms: float) -> str:
+        return phase_of(ad_ms, self.duration_ms, self.calibration_ms)
+
+    def write(self, result: FrameResult, ad_ms: float) -> None:
+        """Append the rows of one processed frame (one per face, or one saying no face)."""
+        if self.closed:
+            raise SessionError(f"session {self.folder} is already closed")
+        now = time.monotonic()
+        base = {
+            "frame_index": result.frame_index,
+            "source_ms": float(result.timestamp_ms),
+            "capture_ms": (result.captured_at - self.t0) * 1000.0,
+            "result_ms": (now - self.t0) * 1000.0,
+            "ad_ms": float(ad_ms),
+            "phase": self.phase(ad_ms),
+        }
+        rows = []
+        if not result.faces:
+            rows.append(format_row(base))
+        for face in result.faces:
+            row = dict(base, viewer_id=face.viewer_id, score=float(face.score), label=face.label, group=face.group)
+            row.update(zip(("x1", "y1", "x2", "y2"), map(float, face.box)))
+            row.update({f"p_{e}": float(face.probs[i]) for i, e in enumerate(EMOTIONS)})
+            row.update({f"s_{e}": float(face.smoothed[i]) for i, e in enumerate(EMOTIONS)})
+            rows.append(format_row(row))
+        try:
+            self._csv.writerows(rows)
+            self._fh.flush()
+            if now - self._last_sync >= 1.0:
+                os.fsync(self._fh.fileno())
+                self._last_sync = now
+        except OSError as exc:
+            raise SessionError(
+                f"cannot append to {self.folder / TIMELINE_FILE}: {exc.strerror or exc}. Free disk space; "
+                f"the {self.frames} frames recorded so far are kept."
+            ) from exc
+        self.rows += len(rows)
+        self.frames += 1
+
+    def close(self, status: str = "complete", reason: str = "") -> dict[str, Any]:
+        """Finish the timeline, write ``summary.json`` and mark the session ``status``."""
+        if self.closed:
+            return json.loads((self.folder / SUMMARY_FILE).read_text(encoding="utf-8"))
+        self.closed = True
+        try:
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+        except OSError as exc:
+            log.error("could not sync %s: %s", self.folder / TIMELINE_FILE, exc)
+        finally:
+            self._fh.close()
+        self.meta["status"] = status
+        self.meta["end_reason"] = reason
+        self.meta["ended_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        write_json_atomic(self.folder / SESSION_FILE, self.meta)
+        return rebuild_summary(self.folder)
+
+
+@dataclass
+class Session:
+    """A session read back from its folder."""
+
+    folder: Path
+    meta: dict[str, Any]
+    timeline: Timeline
+    summary: dict[str, Any] | None
+
+    @property
+    def ad(self) -> AdInfo:
+        return AdInfo.from_dict(self.meta["ad"])
+
+    @property
+    def respondent(self) -> str:
+        return str(self.meta.get("respondent", ""))
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / SESSION_FILE
+    if not Path(folder).is_dir():
+        raise SessionError(f"session folder {folder} does not exist")
+    if not path.is_file():
+        raise SessionError(f"{folder} has no {SESSION_FILE}; it is not an emolab session folder")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise SessionError(f"{path} is not valid JSON ({exc}); the session's description is damaged") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise SessionError(f"{path} is not an emolab session description")
+    ad = meta.get("ad")
+    if not isinstance(ad, dict) or any(k not in ad for k in ("file", "sha256", "duration_ms")):
+        raise SessionError(f"{path} lacks the ad's file, sha256 or duration")
+    return meta
+
+
+def load_session(folder: str | Path) -> Session:
+    """Read a session folder (read-only: nothing in it is changed).
+
+    Raises:
+        SessionError: for a missing, malformed or truncated-beyond-repair file.
+    """
+    folder = Path(folder)
+    meta = read_meta(folder)
+    timeline = read_timeline(folder / TIMELINE_FILE)
+    summary = None
+    summary_path = folder / SUMMARY_FILE
+    if summary_path.is_file():
+        try:
+            summary = json.loads(summary_path.read_text(encoding="utf-8"))
+        except ValueError as exc:
+            raise SessionError(f"{summary_path} is not valid JSON ({exc}); run 'emolab summary --rebuild {folder}'") from exc
+    return Session(folder=folder, meta=meta, timeline=timeline, summary=summary)
+
+
+def summary_for(meta: dict[str, Any], timeline: Timeline) -> dict[str, Any]:
+    settings = meta.get("settings", {})
+    return compute_summary(
+        timeline,
+        emonps_k=float(settings.get("emonps_k", 0.5)),
+        trace_min_s=float(settings.get("trace_min_s", 0.5)),
+    )
+
+
+def rebuild_summary(folder: str | Path) -> dict[str, Any]:
+    """Recompute ``summary.json`` from ``timeline.csv`` (after a crash, or to check it)."""
+    folder = Path(folder)
+    meta = read_meta(folder)
+    summary = summary_for(meta, read_timeline(folder / TIMELINE_FILE))
+    write_json_atomic(folder / SUMMARY_FILE, summary)
+    return summary

@@ -1,0 +1,166 @@
+"""``timeline.csv``: one row per processed frame and face, and its in-memory columns.
+
+Rows of frames with no face have an empty viewer, box and probabilities, so coverage is
+visible. ``phase`` says where the frame falls relative to the ad: ``calibration`` (resting
+face before the ad), ``pre`` (before the ad, not calibration), ``ad``, ``post`` (after it).
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from emolab.emotions import EMOTIONS, GROUP_OF, GROUPS
+from emolab.errors import SessionError
+
+PHASES = ("calibration", "pre", "ad", "post")
+RAW_COLUMNS = tuple(f"p_{e}" for e in EMOTIONS)
+SMOOTH_COLUMNS = tuple(f"s_{e}" for e in EMOTIONS)
+COLUMNS = (
+    "frame_index",  # source frame number (gaps = frames the source delivered but we skipped)
+    "source_ms",  # position in the reaction video, or the camera's own clock
+    "capture_ms",  # ms since the session started when the frame was captured
+    "result_ms",  # ms since the session started when its result was ready
+    "ad_ms",  # ad playback position when the frame was captured
+    "phase",
+    "viewer_id",
+    "x1", "y1", "x2", "y2", "score",
+    *RAW_COLUMNS,
+    *SMOOTH_COLUMNS,
+    "label",  # argmax of the smoothed probabilities
+    "group",
+)
+
+
+def phase_of(ad_ms: float, duration_ms: float, calibration_ms: float) -> str:
+    if ad_ms < 0:
+        return "calibration" if calibration_ms > 0 and ad_ms >= -calibration_ms else "pre"
+    if ad_ms > duration_ms:
+        return "post"
+    return "ad"
+
+
+@dataclass
+class Timeline:
+    """Columns of a timeline as numpy arrays (one entry per row)."""
+
+    frame_index: np.ndarray
+    source_ms: np.ndarray
+    capture_ms: np.ndarray
+    result_ms: np.ndarray
+    ad_ms: np.ndarray
+    phase: np.ndarray
+    viewer_id: np.ndarray  # -1 where the frame had no face
+    box: np.ndarray  # (n, 4), NaN without a face
+    score: np.ndarray
+    probs: np.ndarray  # (n, 7) raw, canonical order
+    smoothed: np.ndarray  # (n, 7)
+    label: np.ndarray
+    group: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.frame_index)
+
+    @property
+    def has_face(self) -> np.ndarray:
+        return self.viewer_id >= 0
+
+    def select(self, mask: np.ndarray) -> Timeline:
+        return Timeline(**{k: getattr(self, k)[mask] for k in self.__dataclass_fields__})
+
+    def in_phase(self, phase: str) -> Timeline:
+        return self.select(self.phase == phase)
+
+
+def format_row(values: dict[str, object]) -> list[str]:
+    """A CSV row in column order; floats with enough digits to recompute metrics exactly."""
+    out = []
+    for col in COLUMNS:
+        v = values.get(col, "")
+        if v is None:
+            out.append("")
+        elif isinstance(v, float):
+            out.append("" if math.isnan(v) else f"{v:.6g}" if col.startswith(("p_", "s_", "score")) else f"{v:.3f}")
+        else:
+            out.append(str(v))
+    return out
+
+
+def read_timeline(path: Path) -> Timeline:
+    """Parse ``timeline.csv``.
+
+    A last line cut short (the process was killed mid-write) is dropped; any other malformed
+    line is an error naming the line.
+
+    Raises:
+        SessionError: missing file, wrong header, or a malformed row.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise SessionError(f"{path} is missing; this folder is not a complete emolab session")
+    try:
+        with open(path, newline="", encoding="utf-8") as fh:
+            text = fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SessionError(f"cannot read {path}: {exc}") from exc
+    complete = text.endswith("\n")
+    lines = list(csv.reader(text.splitlines()))
+    if not lines or tuple(lines[0]) != COLUMNS:
+        raise SessionError(
+            f"{path} does not start with emolab's timeline header; it is not an emolab timeline "
+            "or it was edited. Restore it from a backup."
+        )
+    rows = lines[1:]
+    if rows and not complete and len(rows[-1]) != len(COLUMNS):
+        rows = rows[:-1]  # the last write was interrupted: keep everything before it
+    cols: dict[str, list[str]] = {c: [] for c in COLUMNS}
+    for i, row in enumerate(rows, start=2):
+        if len(row) != len(COLUMNS):
+            raise SessionError(f"{path} line {i} has {len(row)} fields, expected {len(COLUMNS)}; the file is damaged")
+        for c, v in zip(COLUMNS, row):
+            cols[c].append(v)
+    try:
+        return _to_arrays(cols)
+    except ValueError as exc:
+        raise SessionError(f"{path} holds a value that is not a number where one is expected: {exc}") from exc
+
+
+def _num(values: list[str]) -> np.ndarray:
+    return np.array([float(v) if v != "" else np.nan for v in values], dtype=np.float64)
+
+
+def _to_arrays(cols: dict[str, list[str]]) -> Timeline:
+    n = len(cols["frame_index"])
+    viewer = np.array([int(v) if v != "" else -1 for v in cols["viewer_id"]], dtype=np.int64)
+    phase = np.array(cols["phase"], dtype=object) if n else np.zeros(0, dtype=object)
+    bad = sorted({p for p in phase if p not in PHASES})
+    if bad:
+        raise ValueError(f"unknown phase(s) {bad}")
+    labels = np.array(cols["label"], dtype=object) if n else np.zeros(0, dtype=object)
+    groups = np.array(cols["group"], dtype=object) if n else np.zeros(0, dtype=object)
+    for lab, grp, vid in zip(labels, groups, viewer):
+        if vid >= 0 and (lab not in EMOTIONS or GROUP_OF[lab] != grp or grp not in GROUPS):
+            raise ValueError(f"label {lab!r} / group {grp!r}")
+
+    def stack(names: tuple[str, ...]) -> np.ndarray:
+        return np.stack([_num(cols[c]) for c in names], axis=1) if n else np.zeros((0, len(names)))
+
+    return Timeline(
+        frame_index=np.array([int(v) for v in cols["frame_index"]], dtype=np.int64),
+        source_ms=_num(cols["source_ms"]),
+        capture_ms=_num(cols["capture_ms"]),
+        result_ms=_num(cols["result_ms"]),
+        ad_ms=_num(cols["ad_ms"]),
+        phase=phase,
+        viewer_id=viewer,
+        box=stack(("x1", "y1", "x2", "y2")),
+        score=_num(cols["score"]),
+        probs=stack(RAW_COLUMNS),
+        smoothed=stack(SMOOTH_COLUMNS),
+        label=labels,
+        group=groups,
+    )
