@@ -103,6 +103,15 @@ def inception_resnet(num_classes: int = 7, pretrained: Path | None = None) -> nn
     return net
 
 
+def normalize_batch(x: torch.Tensor, spec: dict[str, Any]) -> torch.Tensor:
+    """Scale crops (n, c, h, w) in [0, 1] as the card says: per-image standardised or fixed."""
+    if spec.get("normalize", "fixed") == "per_image":
+        mean = x.mean(dim=(1, 2, 3), keepdim=True)
+        std = x.std(dim=(1, 2, 3), keepdim=True)
+        return (x - mean) / (std + 1e-3)
+    return (x - float(spec.get("mean", 0.5))) / float(spec.get("std", 0.5))
+
+
 def build_from_config(cfg: dict[str, Any]) -> nn.Module:
     """Build the network a card's ``input`` section describes (``arch``, ``widths``, ...)."""
     arch = cfg.get("arch", "cnn")

@@ -35,6 +35,7 @@ from torch import nn
 from emolab.emotions import EMOTIONS
 from emolab.errors import DatasetError, ModelError
 from emolab.training import datasets, nets
+from emolab.training.nets import normalize_batch
 
 log = logging.getLogger(__name__)
 
@@ -103,15 +104,6 @@ class TrainConfig:
 
 
 # ----------------------------------------------------------------------------- preprocessing
-
-
-def normalize_batch(x: torch.Tensor, spec: dict[str, Any]) -> torch.Tensor:
-    """Scale crops (n, c, h, w) in [0, 1] as the card says: per-image standardised or fixed."""
-    if spec.get("normalize", "fixed") == "per_image":
-        mean = x.mean(dim=(1, 2, 3), keepdim=True)
-        std = x.std(dim=(1, 2, 3), keepdim=True)
-        return (x - mean) / (std + 1e-3)
-    return (x - float(spec.get("mean", 0.5))) / float(spec.get("std", 0.5))
 
 
 def _affine(

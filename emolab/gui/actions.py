@@ -1,0 +1,139 @@
+"""What the window's controls do, as plain functions: no dialogs, testable on their own.
+
+Dialogs and widgets only collect the parameters (asking); these functions do the work
+(doing).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QCoreApplication
+
+from emolab.capture.sources import VIDEO_SUFFIXES
+from emolab.errors import EmolabError
+from emolab.settings import Settings
+
+log = logging.getLogger(__name__)
+
+MAX_RECENT = 8
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate("actions", text)
+
+
+@dataclass(frozen=True)
+class ScreeningPlan:
+    """What the marketer chose before pressing Start."""
+
+    ad: str
+    camera: str
+    respondent: str
+    consent: bool
+    calibration_s: float = 0.0
+
+
+def plan_problems(plan: ScreeningPlan) -> list[str]:
+    """Why ``plan`` cannot start (empty when it can), as messages for the marketer."""
+    problems = []
+    if not plan.ad:
+        problems.append(_tr("Open the ad to show (File ▸ Open ad, or drop a video on the window)."))
+    elif not Path(plan.ad).is_file():
+        problems.append(_tr("The ad file {0} does not exist; open it again.").format(plan.ad))
+    if not plan.camera:
+        problems.append(_tr("Pick a camera, or a video file standing in for one."))
+    elif not plan.camera.isdigit() and not Path(plan.camera).is_file():
+        problems.append(_tr("The camera stand-in {0} does not exist; pick the file again.").format(plan.camera))
+    if not plan.respondent.strip():
+        problems.append(_tr("Enter the respondent id (a pseudonym, not a name)."))
+    if not plan.consent:
+        problems.append(_tr("Tick the consent box: the respondent must agree before filming starts."))
+    return problems
+
+
+def is_video_file(path: str | Path) -> bool:
+    return Path(path).suffix.lower() in VIDEO_SUFFIXES
+
+
+def add_recent(recent: list[str], path: str | Path, limit: int = MAX_RECENT) -> list[str]:
+    """``recent`` with ``path`` moved to the front, without duplicates or vanished files."""
+    path = str(Path(path).resolve())
+    items = [path] + [p for p in recent if p != path and Path(p).is_file()]
+    return items[:limit]
+
+
+def camera_choices() -> list[tuple[str, str]]:
+    """``(label, spec)`` for each camera the system lists (may be empty)."""
+    from emolab.capture import list_cameras
+
+    try:
+        return [(_tr("Camera {0}").format(i), str(i)) for i in list_cameras()]
+    except Exception as exc:  # noqa: BLE001 - a broken driver must not stop the window opening
+        log.warning("could not list cameras: %s", exc)
+        return []
+
+
+def model_choices(settings: Settings) -> dict[str, list[tuple[str, str]]]:
+    """Installed detectors and classifiers as ``(label, spec)``; ``auto`` first.
+
+    This is the inventory ``emolab models`` prints, so the window offers the same models.
+    """
+    from emolab.cli.models import model_inventory
+
+    inv = model_inventory(settings)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for key in ("detector", "classifier"):
+        selected = inv["selected"][key].get("name") or _tr("none installed")
+        choices = [(_tr("auto ({0})").format(selected), "auto")]
+        choices += [(f"{m['name']} ({m['backend']})", m["name"]) for m in inv[key + "s"] if m["installed"]]
+        out[key] = choices
+    return out
+
+
+def session_dirs_in(folder: str | Path) -> list[Path]:
+    """Session folders (with a ``session.json``) in ``folder`` or directly below it."""
+    folder = Path(folder)
+    if (folder / "session.json").is_file():
+        return [folder]
+    return sorted(p for p in folder.iterdir() if (p / "session.json").is_file()) if folder.is_dir() else []
+
+
+class ReportUnavailable(EmolabError):
+    """The report module is not installed in this build."""
+
+
+def build_session_report(session_dir: str | Path) -> Path:
+    """Write the session's ``report.html`` and return its path.
+
+    Raises:
+        ReportUnavailable: when this build has no report module.
+        EmolabError: when the session cannot be read.
+    """
+    try:
+        from emolab.report import build_session_report as build
+    except ImportError as exc:
+        raise ReportUnavailable(_tr("Reports are not available in this version of emolab ({0}). The session "
+                                    "files are saved in {1}.").format(exc, session_dir)) from exc
+    return Path(build(Path(session_dir)))
+
+
+def build_study_report(folder: str | Path) -> Path:
+    """Write a study report over every session in ``folder`` (into ``folder``) and return its path.
+
+    Raises:
+        ReportUnavailable: when this build has no report module.
+        EmolabError: when ``folder`` holds no session.
+    """
+    sessions = session_dirs_in(folder)
+    if not sessions:
+        raise EmolabError(_tr("{0} holds no emolab session folders; choose the folder your sessions are saved "
+                              "in.").format(folder))
+    try:
+        from emolab.report import build_study_report as build
+    except ImportError as exc:
+        raise ReportUnavailable(_tr("Study reports are not available in this version of emolab ({0}).")
+                                .format(exc)) from exc
+    return Path(build(sessions, Path(folder)))

@@ -1,0 +1,160 @@
+"""Live emotion curves against ad time, drawn only on the GUI thread from a timer.
+
+Results arriving from the worker only append to preallocated numpy ring buffers; a QTimer at
+about 25 Hz redraws the curves (``setData`` with clip-to-view and downsampling) and moves the
+playhead, so the window stays responsive whatever the camera rate.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QVBoxLayout, QWidget
+
+from emolab.emotions import EMOTIONS, GROUPS, group_probabilities
+from emolab.gui.i18n import emotion_name, group_name
+
+#: Colours people read without a legend: happy yellow-green, angry red, sad blue, …
+EMOTION_COLORS = {
+    "angry": "#d62728", "disgust": "#8c564b", "fear": "#9467bd", "happy": "#2ca02c",
+    "sad": "#1f77b4", "surprise": "#ff7f0e", "neutral": "#7f7f7f",
+}
+GROUP_COLORS = {"positive": "#2ca02c", "negative": "#d62728", "neutral": "#7f7f7f"}
+REDRAW_HZ = 25
+
+
+class RingBuffer:
+    """A fixed-capacity buffer of ``(t, values[k])`` rows; the oldest rows are overwritten."""
+
+    def __init__(self, capacity: int, width: int) -> None:
+        self.capacity = capacity
+        self._t = np.full(capacity, np.nan)
+        self._v = np.full((capacity, width), np.nan)
+        self._n = 0  # rows ever appended
+
+    def append(self, t: float, values: np.ndarray) -> None:
+        i = self._n % self.capacity
+        self._t[i] = t
+        self._v[i] = values
+        self._n += 1
+
+    def clear(self) -> None:
+        self._t[:] = np.nan
+        self._v[:] = np.nan
+        self._n = 0
+
+    def __len__(self) -> int:
+        return min(self._n, self.capacity)
+
+    def data(self) -> tuple[np.ndarray, np.ndarray]:
+        """Times and values in arrival order (views when the buffer has not wrapped)."""
+        if self._n <= self.capacity:
+            return self._t[: self._n], self._v[: self._n]
+        i = self._n % self.capacity
+        return np.roll(self._t, -i), np.roll(self._v, -i, axis=0)
+
+
+class EmotionCurves(QWidget):
+    """Two stacked plots sharing the ad-time axis: the 7 emotions and the 3 groups.
+
+    Args:
+        playhead_ms: called at every redraw for the ad position to show (GUI thread).
+        capacity: rows kept (one per analysed frame); 30 fps for 20 minutes by default.
+    """
+
+    def __init__(self, playhead_ms: Callable[[], float | None], capacity: int = 36_000,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._playhead_ms = playhead_ms
+        self.emotions = RingBuffer(capacity, len(EMOTIONS))
+        self.groups = RingBuffer(capacity, len(GROUPS))
+        self._dirty = False
+        pg.setConfigOptions(antialias=True)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        self.view = pg.GraphicsLayoutWidget()
+        self.view.setBackground("w")
+        layout.addWidget(self.view)
+        self.emotion_plot = self._make_plot(self.tr("Emotions (smoothed probability)"), row=0)
+        self.group_plot = self._make_plot(self.tr("Groups"), row=1)
+        self.group_plot.setXLink(self.emotion_plot)
+        self.group_plot.setLabel("bottom", self.tr("Ad time (s)"))
+        self.emotion_lines = {
+            e: self.emotion_plot.plot(pen=pg.mkPen(EMOTION_COLORS[e], width=2), name=emotion_name(e),
+                                      connect="finite")
+            for e in EMOTIONS
+        }
+        self.group_lines = {
+            g: self.group_plot.plot(pen=pg.mkPen(GROUP_COLORS[g], width=3), name=group_name(g), connect="finite")
+            for g in GROUPS
+        }
+        for plot, lines in ((self.emotion_plot, self.emotion_lines), (self.group_plot, self.group_lines)):
+            for line in lines.values():
+                line.setClipToView(True)
+                line.setDownsampling(auto=True, method="peak")
+        self.playheads = []
+        for plot in (self.emotion_plot, self.group_plot):
+            head = pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen("#000000", width=1.5))
+            plot.addItem(head)
+            self.playheads.append(head)
+        self.set_time_range(-0.0, 30_000.0)
+        self.timer = QTimer(self)
+        self.timer.setInterval(1000 // REDRAW_HZ)
+        self.timer.timeout.connect(self.redraw)
+
+    def _make_plot(self, title: str, row: int) -> pg.PlotItem:
+        plot = self.view.addPlot(row=row, col=0)
+        plot.setTitle(title, color="#333", size="10pt")
+        plot.setYRange(0.0, 1.0, padding=0.02)
+        plot.setMouseEnabled(x=False, y=False)
+        plot.hideButtons()
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        legend = plot.addLegend(offset=(-5, 5), colCount=4 if row == 0 else 3, labelTextColor="#222")
+        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        return plot
+
+    def set_time_range(self, start_ms: float, end_ms: float) -> None:
+        """Show ``start_ms``..``end_ms`` of the ad (calibration is negative)."""
+        self.emotion_plot.setXRange(start_ms / 1000.0, max(end_ms, start_ms + 1000.0) / 1000.0, padding=0.01)
+
+    def start(self) -> None:
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+        self.redraw()
+
+    def clear(self) -> None:
+        self.emotions.clear()
+        self.groups.clear()
+        self._dirty = True
+        self.redraw()
+
+    def add(self, ad_ms: float, smoothed: list[np.ndarray]) -> None:
+        """Record one analysed frame: the viewers' smoothed probabilities (none: a gap)."""
+        t = ad_ms / 1000.0
+        if smoothed:
+            mean = np.mean(np.asarray(smoothed, dtype=np.float64), axis=0)
+            self.emotions.append(t, mean)
+            self.groups.append(t, group_probabilities(mean))
+        else:
+            self.emotions.append(t, np.full(len(EMOTIONS), np.nan))
+            self.groups.append(t, np.full(len(GROUPS), np.nan))
+        self._dirty = True
+
+    def redraw(self) -> None:
+        """Timer slot: update the curves if new data came, and move the playhead."""
+        head = self._playhead_ms()
+        if head is not None:
+            for line in self.playheads:
+                line.setValue(head / 1000.0)
+        if not self._dirty:
+            return
+        self._dirty = False
+        for buf, lines in ((self.emotions, self.emotion_lines), (self.groups, self.group_lines)):
+            t, v = buf.data()
+            for j, line in enumerate(lines.values()):
+                line.setData(t, v[:, j])

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Set up if needed, then run every check: the import contract (no Qt in the engine) and the tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+. .venv/bin/activate
+export QT_QPA_PLATFORM=offscreen
+lint-imports
+python -m pytest "$@"

@@ -1,0 +1,70 @@
+"""Shared fixtures: where ../shared is, real faces, and the classifier tests should use."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("YOLO_OFFLINE", "True")
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared"
+VIDEOS = SHARED / "data" / "videos"
+REFERENCE = SHARED / "models" / "reference"
+ZOO_FER = REFERENCE / "facial_expression_recognition_mobilefacenet_2022july_int8.onnx"
+YUNET = REFERENCE / "face_detection_yunet_2023mar.onnx"
+OWN_MODEL = REPO / "models" / "emolab_fer_cnn.pt"
+
+
+def need_shared(path: Path) -> Path:
+    """Skip the calling test with a reason when a ../shared file is absent."""
+    if not path.exists():
+        pytest.skip(f"{path} is absent: this check needs ../shared beside the checkout (CI has it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def astronaut_bgr() -> np.ndarray:
+    """A real face photograph shipped by scikit-image."""
+    from emolab.demo import astronaut_face
+
+    return astronaut_face()
+
+
+@pytest.fixture(scope="session")
+def settings(tmp_path_factory):  # noqa: ANN001, ANN201
+    from emolab.settings import Settings
+
+    return Settings(sessions_dir=tmp_path_factory.mktemp("sessions"))
+
+
+@pytest.fixture(scope="session")
+def classifier_spec() -> str:
+    """emolab's own model when present, else the zoo reference model from ../shared."""
+    if OWN_MODEL.is_file():
+        return "auto"
+    return str(need_shared(ZOO_FER))
+
+
+@pytest.fixture(scope="session")
+def demo_clips(tmp_path_factory) -> tuple[Path, Path]:  # noqa: ANN001
+    from emolab.demo import make_demo_ad, make_demo_camera
+
+    folder = tmp_path_factory.mktemp("demo")
+    ad = make_demo_ad(folder / "ad.mp4", seconds=4.0)
+    cam = make_demo_camera(folder / "camera.mp4", seconds=3.0, fps=10.0)
+    return ad, cam
+
+
+def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
+    h, w = frames[0].shape[:2]
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))
+    for f in frames:
+        writer.write(f)
+    writer.release()
+    return path

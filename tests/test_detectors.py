@@ -1,0 +1,98 @@
+"""Face detectors with real models: MTCNN on a real photo, a tiny YOLO built from config, YuNet."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from emolab.detection import create_detector, select_detector_card
+from emolab.errors import ModelError, UnknownModelError
+from tests.conftest import VIDEOS, YUNET, need_shared
+
+
+def _check_well_formed(faces, image):  # noqa: ANN001
+    h, w = image.shape[:2]
+    for f in faces:
+        x1, y1, x2, y2 = f.box
+        assert -1 <= x1 < x2 <= w + 1 and -1 <= y1 < y2 <= h + 1
+        assert 0 <= f.score <= 1
+        if f.landmarks is not None:
+            assert f.landmarks.shape == (5, 2)
+
+
+def test_mtcnn_finds_the_astronaut(settings, astronaut_bgr):
+    detector = create_detector("mtcnn", settings)
+    faces = detector.detect(astronaut_bgr)
+    assert len(faces) == 1
+    _check_well_formed(faces, astronaut_bgr)
+    x1, y1, x2, y2 = faces[0].box
+    # Eileen Collins' face sits around x 180..270, y 60..170 in skimage's 512x512 photo.
+    assert 150 < (x1 + x2) / 2 < 300 and 60 < (y1 + y2) / 2 < 180
+    left_eye, right_eye = faces[0].landmarks[0], faces[0].landmarks[1]
+    assert left_eye[0] < right_eye[0], "landmarks start with the eye on the image's left"
+
+
+def test_mtcnn_finds_nothing_in_a_blank_frame(settings):
+    detector = create_detector("mtcnn", settings)
+    assert detector.detect(np.full((360, 640, 3), 127, np.uint8)) == []
+
+
+def test_auto_picks_mtcnn_on_a_fresh_install(settings):
+    card, why = select_detector_card("auto", settings)
+    assert card.backend == "mtcnn" and "auto" in why
+
+
+@pytest.fixture(scope="module")
+def tiny_yolo(tmp_path_factory) -> Path:
+    """A YOLOv8n built from its config with random weights, saved as an ultralytics .pt."""
+    from ultralytics import YOLO
+
+    model = YOLO("yolov8n.yaml")  # built from the config shipped in the package: no download
+    path = tmp_path_factory.mktemp("yolo") / "tiny_face.pt"
+    model.save(str(path))
+    (path.with_suffix(".json")).write_text(
+        '{"name": "tiny-yolo", "task": "detector", "backend": "yolo", "file": "tiny_face.pt", '
+        '"input": {"imgsz": 64, "pad_px": 5}}'
+    )
+    return path
+
+
+def test_tiny_yolo_loads_through_the_yolo_backend(settings, tiny_yolo, astronaut_bgr):
+    detector = create_detector(str(tiny_yolo), settings.replace(detect_threshold=0.001, min_face_px=1))
+    assert detector.name == "yolo"
+    faces = detector.detect(astronaut_bgr)
+    _check_well_formed(faces, astronaut_bgr)
+    # Random weights find random boxes; what matters is that they are boxes in this image.
+    assert isinstance(faces, list)
+
+
+def test_yunet_with_reference_model(settings):
+    need_shared(YUNET)
+    import cv2
+
+    detector = create_detector(str(YUNET), settings)
+    image = cv2.imread(str(need_shared(VIDEOS / "single_face.jpg")))
+    faces = detector.detect(image)
+    assert len(faces) == 1
+    _check_well_formed(faces, image)
+    assert faces[0].landmarks[0][0] < faces[0].landmarks[1][0]
+
+
+def test_unknown_detector_name_is_a_clear_error(settings):
+    with pytest.raises(UnknownModelError, match="unknown face detector 'retinaface'.*mtcnn"):
+        create_detector("retinaface", settings)
+
+
+def test_missing_prototype_yolo_names_the_file_to_place(settings):
+    with pytest.raises(ModelError, match="face_detector_yolov8n.pt"):
+        create_detector("yolo", settings)
+
+
+def test_unreadable_yolo_file_is_a_model_error(settings, tmp_path):
+    bad = tmp_path / "broken.pt"
+    bad.write_bytes(b"this is not a torch file")
+    bad.with_suffix(".json").write_text('{"name": "b", "task": "detector", "backend": "yolo", "file": "broken.pt"}')
+    with pytest.raises(ModelError, match="broken.pt"):
+        create_detector(str(bad), settings)

@@ -1,0 +1,66 @@
+"""Small engine pieces: settings, emotions, tracking and smoothing, the no-Qt contract."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from emolab.detection.base import Detection
+from emolab.emotions import EMOTIONS, group_probabilities, reorder_index
+from emolab.errors import SettingsError
+from emolab.settings import Settings
+from emolab.tracking import ViewerTracker
+
+
+def test_settings_reject_unknown_keys_and_bad_values(tmp_path):
+    with pytest.raises(SettingsError, match="unknown setting.*detecter"):
+        Settings.from_mapping({"detecter": "mtcnn"})
+    with pytest.raises(SettingsError, match="emonps_k must be between 0.2 and 1"):
+        Settings(emonps_k=3.0)
+    s = Settings.load(environ={"EMOLAB_EMONPS_K": "0.7", "EMOLAB_TRUST_PICKLES": "yes"})
+    assert s.emonps_k == 0.7 and s.trust_pickles is True
+    with pytest.raises(SettingsError, match="max_faces expects a int"):
+        Settings.load(environ={"EMOLAB_MAX_FACES": "many"})
+
+
+def test_alphabetical_outputs_reorder_to_canonical():
+    alphabetical = ["angry", "disgust", "fear", "happy", "neutral", "sad", "surprise"]
+    probs = np.arange(7, dtype=float)  # index = alphabetical position
+    canonical = probs[reorder_index(alphabetical)]
+    assert [alphabetical[int(i)] for i in canonical] == list(EMOTIONS)
+    assert group_probabilities(np.eye(7)[EMOTIONS.index("surprise")]).tolist() == [1.0, 0.0, 0.0]
+
+
+def _det(x: float) -> Detection:
+    return Detection(box=(x, 10.0, x + 50.0, 60.0), score=0.9)
+
+
+def test_tracker_keeps_ids_and_smooths_without_flicker():
+    tracker = ViewerTracker(smoothing_s=0.3, timeout_s=1.0)
+    happy, sad = np.eye(7)[3], np.eye(7)[4]
+    ids = []
+    smoothed_labels = []
+    for i in range(10):
+        # Two viewers; the left one has a one-frame "sad" blip in the middle.
+        probs = np.stack([sad if i == 5 else happy, sad])
+        out = tracker.update([_det(10 + i), _det(200 - i)], probs, t_ms=i * 33.0)
+        ids.append([vid for vid, _ in out])
+        smoothed_labels.append(EMOTIONS[int(np.argmax(out[0][1]))])
+    assert all(pair == [1, 2] for pair in ids)
+    assert smoothed_labels[5] == "happy", "a single-frame blip does not flip the smoothed label"
+    # After the timeout a returning face is a new viewer.
+    out = tracker.update([_det(10)], np.stack([happy]), t_ms=10 * 33.0 + 2000.0)
+    assert out[0][0] == 3
+
+
+def test_engine_imports_no_qt():
+    code = (
+        "import sys, emolab.pipeline, emolab.analysis, emolab.session, emolab.capture, emolab.media, "
+        "emolab.cli.analyze, emolab.demo\n"
+        "bad = [m for m in sys.modules if m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6', 'pyqtgraph')]\n"
+        "assert not bad, bad"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)

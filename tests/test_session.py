@@ -1,0 +1,161 @@
+"""Session folders: the writer, the reader, metrics, and recovery after a crash."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from emolab.errors import SessionError
+from emolab.media import AdInfo
+from emolab.pipeline import FaceResult, FrameResult
+from emolab.session import COLUMNS, SessionWriter, load_session, rebuild_summary, summary_for
+from emolab.session.metrics import compute_summary
+from tests.conftest import REPO
+
+AD = AdInfo("ad.mp4", "/x/ad.mp4", 10, "0" * 64, 1500.0, 10.0, 64, 48, 15)
+
+
+def _probs(label_index: int) -> np.ndarray:
+    p = np.full(7, 0.01, np.float32)
+    p[label_index] = 1 - 0.06
+    return p
+
+
+def _result(i: int, labels: list[int]) -> FrameResult:
+    faces = tuple(
+        FaceResult(viewer_id=v + 1, box=(10.0 + 50 * v, 10.0, 40.0 + 50 * v, 40.0), score=0.99,
+                   probs=_probs(lab), smoothed=_probs(lab))
+        for v, lab in enumerate(labels)
+    )
+    return FrameResult(frame_index=i, timestamp_ms=i * 100.0, captured_at=time.monotonic(),
+                       frame_size=(64, 48), faces=faces, timings_ms={})
+
+
+def _write_session(folder, per_frame, ad_offset_ms=0.0, calibration_s=0.0):  # noqa: ANN001, ANN202
+    writer = SessionWriter.create(folder.parent, "r1", AD, {"kind": "test"}, {}, {"emonps_k": 0.5, "trace_min_s": 0.3},
+                                  calibration_s=calibration_s, folder=folder)
+    for i, labels in enumerate(per_frame):
+        writer.write(_result(i, labels), i * 100.0 - ad_offset_ms)
+    return writer
+
+
+def test_session_folder_is_complete_and_summary_matches_timeline(tmp_path):
+    happy, neutral, sad = 3, 6, 4
+    frames = [[neutral]] * 5 + [[happy]] * 8 + [[]] * 2  # 15 frames in the ad, 2 without a face
+    writer = _write_session(tmp_path / "s", frames)
+    summary = writer.close()
+    session = load_session(tmp_path / "s")
+    assert session.meta["status"] == "complete" and session.meta["respondent"] == "r1"
+    assert summary == json.loads((tmp_path / "s" / "summary.json").read_text())
+    assert summary_for(session.meta, session.timeline) == summary
+    assert summary["frames"] == 15 and summary["face_frames"] == 13
+    assert summary["face_ratio"] == pytest.approx(13 / 15)
+    assert summary["emotion_share"]["happy"] == pytest.approx(8 / 13)
+    assert summary["group_share"] == pytest.approx({"positive": 8 / 13, "negative": 0.0, "neutral": 5 / 13})
+    assert summary["eei"] == pytest.approx(100 * 8 / 13)
+    # 8 happy frames 100 ms apart last 0.8 s >= trace_min_s 0.3: Engaged, not Critical.
+    assert summary["emonps"]["engaged"] == 1 and summary["emonps"]["critical"] == 0
+    assert summary["emonps"]["value"] == pytest.approx(100.0)
+    assert sad not in (happy, neutral)
+
+
+def test_no_face_rows_and_phases_are_written(tmp_path):
+    writer = _write_session(tmp_path / "s", [[]] * 3 + [[6]] * 17 + [[6]] * 3, ad_offset_ms=200.0, calibration_s=0.1)
+    writer.close()
+    tl = load_session(tmp_path / "s").timeline
+    header = (tmp_path / "s" / "timeline.csv").read_text().splitlines()[0]
+    assert tuple(header.split(",")) == COLUMNS
+    assert list(tl.phase[:3]) == ["pre", "calibration", "ad"]
+    assert list(tl.viewer_id[:3]) == [-1, -1, -1]
+    assert tl.phase[-1] == "post"
+    assert np.isnan(tl.probs[0]).all() and not np.isnan(tl.probs[5]).any()
+
+
+def test_two_viewers_keep_separate_rows_and_traces(tmp_path):
+    writer = _write_session(tmp_path / "s", [[3, 4]] * 12)
+    summary = writer.close()
+    assert summary["emonps"]["respondents"] == 2
+    assert summary["emonps"]["engaged"] == 1 and summary["emonps"]["critical"] == 1
+    assert summary["group_share"]["positive"] == pytest.approx(0.5)
+
+
+def test_truncated_last_line_is_dropped_and_damage_elsewhere_is_an_error(tmp_path):
+    writer = _write_session(tmp_path / "s", [[3]] * 5)
+    writer.close()
+    path = tmp_path / "s" / "timeline.csv"
+    text = path.read_text()
+    path.write_text(text[:-40])  # killed mid-line
+    assert len(load_session(tmp_path / "s").timeline) == 4
+    lines = text.splitlines(keepends=True)
+    lines[2] = "1,2,3\n"
+    path.write_text("".join(lines))
+    with pytest.raises(SessionError, match="line 3 has 3 fields"):
+        load_session(tmp_path / "s")
+
+
+def test_malformed_folders_give_clear_errors(tmp_path):
+    with pytest.raises(SessionError, match="does not exist"):
+        load_session(tmp_path / "nope")
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(SessionError, match="no session.json"):
+        load_session(tmp_path / "empty")
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "session.json").write_text("{not json")
+    with pytest.raises(SessionError, match="not valid JSON"):
+        load_session(tmp_path / "bad")
+
+
+def test_writer_refuses_a_folder_with_files(tmp_path):
+    (tmp_path / "s").mkdir()
+    (tmp_path / "s" / "keep.txt").write_text("precious")
+    with pytest.raises(SessionError, match="not empty"):
+        _write_session(tmp_path / "s", [])
+    assert (tmp_path / "s" / "keep.txt").read_text() == "precious"
+
+
+def test_full_disk_keeps_what_was_recorded(tmp_path):
+    writer = _write_session(tmp_path / "s", [[3]] * 4)
+
+    class FullDisk:
+        def writerows(self, rows):  # noqa: ANN001
+            raise OSError(28, "No space left on device")
+
+    writer._csv = FullDisk()  # the disk fills up: the next append fails
+    with pytest.raises(SessionError, match="No space left.*4 frames recorded so far are kept"):
+        writer.write(_result(4, [3]), 400.0)
+    writer.close(status="failed", reason="disk full")
+    assert len(load_session(tmp_path / "s").timeline) == 4
+
+
+def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips, classifier_spec):
+    """Kill -9 an analysis midway; the timeline is readable and the summary rebuilds."""
+    ad, camera = demo_clips
+    out = tmp_path / "killed"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "emolab", "analyze", "--ad", str(ad), "--reaction", str(camera),
+         "--out", str(out), "--no-progress", "--classifier", classifier_spec],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    timeline = out / "timeline.csv"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if timeline.exists() and len(timeline.read_text().splitlines()) > 4:
+            break
+        if proc.poll() is not None:
+            pytest.fail("analysis ended before it could be killed")
+        time.sleep(0.05)
+    written_before_kill = len(timeline.read_text().splitlines()) - 1
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait()
+    assert json.loads((out / "session.json").read_text())["status"] == "recording"
+    summary = rebuild_summary(out)
+    assert summary["frames_total"] >= written_before_kill >= 4
+    assert compute_summary(load_session(out).timeline, 0.5, 0.5) == summary
