@@ -83,7 +83,9 @@ def read_frame_at(path: str | Path, t_ms: float, max_side: int | None = None):  
             return None
         if max_side and max(frame.shape[:2]) > max_side:
             s = max_side / max(frame.shape[:2])
-            frame = cv2.resize(frame, (round(frame.shape[1] * s), round(frame.shape[0] * s)), interpolation=cv2.INTER_AREA)
+            frame = cv2.resize(
+                frame, (round(frame.shape[1] * s), round(frame.shape[0] * s)), interpolation=cv2.INTER_AREA
+            )
         return frame
     finally:
         cap.release()

@@ -82,8 +82,19 @@ class ModelCard:
 
 
 _KNOWN = {
-    "name", "task", "backend", "file", "labels", "input", "license", "training_data",
-    "description", "source", "metrics", "date", "priority",
+    "name",
+    "task",
+    "backend",
+    "file",
+    "labels",
+    "input",
+    "license",
+    "training_data",
+    "description",
+    "source",
+    "metrics",
+    "date",
+    "priority",
 }
 
 

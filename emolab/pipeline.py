@@ -73,8 +73,13 @@ class Pipeline:
     classifier crops faces from the full-resolution frame.
     """
 
-    def __init__(self, detector: FaceDetector, classifier: EmotionClassifier, settings: Settings,
-                 choices: tuple[ModelChoice, ModelChoice] | None = None) -> None:
+    def __init__(
+        self,
+        detector: FaceDetector,
+        classifier: EmotionClassifier,
+        settings: Settings,
+        choices: tuple[ModelChoice, ModelChoice] | None = None,
+    ) -> None:
         self.detector = detector
         self.classifier = classifier
         self.settings = settings
@@ -85,8 +90,7 @@ class Pipeline:
         )
 
     @classmethod
-    def from_settings(cls, settings: Settings, detector: str | None = None,
-                      classifier: str | None = None) -> Pipeline:
+    def from_settings(cls, settings: Settings, detector: str | None = None, classifier: str | None = None) -> Pipeline:
         """Build the models that ``settings`` (or the explicit specs) select."""
         det_spec = detector or settings.detector
         cls_spec = classifier or settings.classifier
@@ -111,7 +115,11 @@ class Pipeline:
         image = frame.image
         h, w = image.shape[:2]
         scale = min(1.0, self.settings.detect_max_side / max(h, w))
-        small = image if scale >= 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        small = (
+            image
+            if scale >= 1.0
+            else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+        )
         faces = self.detector.detect(small)[: self.settings.max_faces]
         if scale < 1.0:
             faces = [f.scaled(1.0 / scale) for f in faces]
@@ -120,9 +128,7 @@ class Pipeline:
         t2 = time.perf_counter()
         tracked = self.tracker.update(faces, probs, frame.timestamp_ms)
         results = tuple(
-            FaceResult(
-                viewer_id=vid, box=f.box, score=f.score, probs=probs[i], smoothed=smooth, landmarks=f.landmarks
-            )
+            FaceResult(viewer_id=vid, box=f.box, score=f.score, probs=probs[i], smoothed=smooth, landmarks=f.landmarks)
             for i, (f, (vid, smooth)) in enumerate(zip(faces, tracked))
         )
         t3 = time.perf_counter()

@@ -91,9 +91,7 @@ class Settings:
     def from_mapping(cls, values: dict[str, Any]) -> Settings:
         unknown = sorted(set(values) - set(cls.keys()))
         if unknown:
-            raise SettingsError(
-                f"unknown setting(s) {', '.join(unknown)}; known settings are {', '.join(cls.keys())}"
-            )
+            raise SettingsError(f"unknown setting(s) {', '.join(unknown)}; known settings are {', '.join(cls.keys())}")
         typed: dict[str, Any] = {}
         hints = {f.name: f for f in fields(cls)}
         for key, raw in values.items():
@@ -139,6 +137,4 @@ def _coerce(key: str, raw: Any, f: dataclasses.Field) -> Any:
             return Path(raw).expanduser()
         return type(default)(raw)
     except (TypeError, ValueError) as exc:
-        raise SettingsError(
-            f"setting {key} expects a {type(default).__name__}, got {raw!r}"
-        ) from exc
+        raise SettingsError(f"setting {key} expects a {type(default).__name__}, got {raw!r}") from exc

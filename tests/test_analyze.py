@@ -17,8 +17,24 @@ from tests.conftest import VIDEOS, ZOO_FER, need_shared
 def test_analyze_cli_writes_a_consistent_session(tmp_path, demo_clips, classifier_spec, capsys):
     ad, camera = demo_clips
     out = tmp_path / "session"
-    code = main(["analyze", "--ad", str(ad), "--reaction", str(camera), "--offset", "0.5",
-                 "--out", str(out), "--respondent", "R-007", "--classifier", classifier_spec, "--no-progress"])
+    code = main(
+        [
+            "analyze",
+            "--ad",
+            str(ad),
+            "--reaction",
+            str(camera),
+            "--offset",
+            "0.5",
+            "--out",
+            str(out),
+            "--respondent",
+            "R-007",
+            "--classifier",
+            classifier_spec,
+            "--no-progress",
+        ]
+    )
     assert code == 0
     assert f"Session written to {out}" in capsys.readouterr().out
     session = load_session(out)
@@ -26,7 +42,9 @@ def test_analyze_cli_writes_a_consistent_session(tmp_path, demo_clips, classifie
     assert meta["respondent"] == "R-007" and meta["status"] == "complete"
     assert meta["ad"]["file"] == "ad.mp4" and len(meta["ad"]["sha256"]) == 64
     assert meta["ad"]["duration_ms"] == pytest.approx(4000.0)
-    assert meta["models"]["detector"]["name"] == "mtcnn" and meta["models"]["classifier"]["card"]["task"] == "classifier"
+    assert (
+        meta["models"]["detector"]["name"] == "mtcnn" and meta["models"]["classifier"]["card"]["task"] == "classifier"
+    )
     assert meta["software"]["name"] == "emolab"
     # Reaction time t is ad time t - offset: the first 0.5 s of the recording precede the ad.
     assert np.allclose(tl.ad_ms, tl.source_ms - 500.0)

@@ -85,7 +85,9 @@ def test_unreadable_onnx_is_a_model_error(settings, tmp_path):
     path = tmp_path / "garbage.onnx"
     path.write_bytes(b"\x00\x01 not a model")
     path.with_suffix(".json").write_text(
-        json.dumps({"name": "g", "task": "classifier", "backend": "onnx", "file": "garbage.onnx", "labels": list(EMOTIONS)})
+        json.dumps(
+            {"name": "g", "task": "classifier", "backend": "onnx", "file": "garbage.onnx", "labels": list(EMOTIONS)}
+        )
     )
     with pytest.raises(ModelError, match="garbage.onnx"):
         create_classifier(str(path), settings)

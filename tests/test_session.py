@@ -30,17 +30,36 @@ def _probs(label_index: int) -> np.ndarray:
 
 def _result(i: int, labels: list[int]) -> FrameResult:
     faces = tuple(
-        FaceResult(viewer_id=v + 1, box=(10.0 + 50 * v, 10.0, 40.0 + 50 * v, 40.0), score=0.99,
-                   probs=_probs(lab), smoothed=_probs(lab))
+        FaceResult(
+            viewer_id=v + 1,
+            box=(10.0 + 50 * v, 10.0, 40.0 + 50 * v, 40.0),
+            score=0.99,
+            probs=_probs(lab),
+            smoothed=_probs(lab),
+        )
         for v, lab in enumerate(labels)
     )
-    return FrameResult(frame_index=i, timestamp_ms=i * 100.0, captured_at=time.monotonic(),
-                       frame_size=(64, 48), faces=faces, timings_ms={})
+    return FrameResult(
+        frame_index=i,
+        timestamp_ms=i * 100.0,
+        captured_at=time.monotonic(),
+        frame_size=(64, 48),
+        faces=faces,
+        timings_ms={},
+    )
 
 
 def _write_session(folder, per_frame, ad_offset_ms=0.0, calibration_s=0.0):  # noqa: ANN001, ANN202
-    writer = SessionWriter.create(folder.parent, "r1", AD, {"kind": "test"}, {}, {"emonps_k": 0.5, "trace_min_s": 0.3},
-                                  calibration_s=calibration_s, folder=folder)
+    writer = SessionWriter.create(
+        folder.parent,
+        "r1",
+        AD,
+        {"kind": "test"},
+        {},
+        {"emonps_k": 0.5, "trace_min_s": 0.3},
+        calibration_s=calibration_s,
+        folder=folder,
+    )
     for i, labels in enumerate(per_frame):
         writer.write(_result(i, labels), i * 100.0 - ad_offset_ms)
     return writer
@@ -140,9 +159,24 @@ def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips, classifier
     out = tmp_path / "killed"
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(
-        [sys.executable, "-m", "emolab", "analyze", "--ad", str(ad), "--reaction", str(camera),
-         "--out", str(out), "--no-progress", "--classifier", classifier_spec],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "emolab",
+            "analyze",
+            "--ad",
+            str(ad),
+            "--reaction",
+            str(camera),
+            "--out",
+            str(out),
+            "--no-progress",
+            "--classifier",
+            classifier_spec,
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     timeline = out / "timeline.csv"
     deadline = time.monotonic() + 120

@@ -78,7 +78,8 @@ def _video_capture(path: Path) -> cv2.VideoCapture:
 class VideoFileSource(FrameSource):
     """A video file. ``realtime=True`` paces frames at the native rate like a live camera
     (frames the consumer did not take in time are skipped, as a camera would); otherwise
-    frames come as fast as they are decoded, for offline work."""
+    frames come as fast as they are decoded, for offline work.
+    """
 
     def __init__(self, path: str | Path, realtime: bool = False, loop: bool = False) -> None:
         self.path = Path(path)

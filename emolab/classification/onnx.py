@@ -73,9 +73,7 @@ class OnnxClassifier(EmotionClassifier):
                     "Check the input size, colour and layout in its model card."
                 ) from exc
             if y.size != 7:
-                raise ModelError(
-                    f"ONNX model {self.card.weights_path} gives {y.size} outputs, not 7 emotions"
-                )
+                raise ModelError(f"ONNX model {self.card.weights_path} gives {y.size} outputs, not 7 emotions")
             out.append(y)
         arr = np.stack(out)
         return arr if self.output == "probabilities" else softmax(arr)

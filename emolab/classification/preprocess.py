@@ -24,9 +24,7 @@ ARCFACE_112 = np.array(
 )
 
 
-def square_box(
-    box: tuple[float, float, float, float], margin: float = 0.0
-) -> tuple[float, float, float, float]:
+def square_box(box: tuple[float, float, float, float], margin: float = 0.0) -> tuple[float, float, float, float]:
     """A square around ``box``'s centre with side ``max(w, h) * (1 + margin)``."""
     x1, y1, x2, y2 = box
     cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
@@ -64,18 +62,14 @@ def landmarks_from_box(box: tuple[float, float, float, float]) -> np.ndarray:
     """Typical 5 landmarks of a frontal face filling ``box`` (for detectors that give none)."""
     x1, y1, x2, y2 = box
     w, h = x2 - x1, y2 - y1
-    rel = np.array(
-        [[0.32, 0.40], [0.68, 0.40], [0.50, 0.58], [0.36, 0.76], [0.64, 0.76]], dtype=np.float32
-    )
+    rel = np.array([[0.32, 0.40], [0.68, 0.40], [0.50, 0.58], [0.36, 0.76], [0.64, 0.76]], dtype=np.float32)
     return np.stack([x1 + rel[:, 0] * w, y1 + rel[:, 1] * h], axis=1).astype(np.float32)
 
 
 def align_five_points(image: np.ndarray, landmarks: np.ndarray, size: int = 112) -> np.ndarray:
     """Warp a face so its 5 landmarks match the ArcFace template scaled to ``size``."""
     template = ARCFACE_112 * (size / 112.0)
-    matrix, _ = cv2.estimateAffinePartial2D(
-        np.asarray(landmarks, dtype=np.float32), template, method=cv2.LMEDS
-    )
+    matrix, _ = cv2.estimateAffinePartial2D(np.asarray(landmarks, dtype=np.float32), template, method=cv2.LMEDS)
     if matrix is None:  # degenerate landmarks: fall back to the box they span
         xs, ys = landmarks[:, 0], landmarks[:, 1]
         return crop_box(image, (xs.min(), ys.min(), xs.max(), ys.max()), size, margin=0.8)

@@ -67,9 +67,7 @@ class ResnetClassifier(EmotionClassifier):
             try:
                 model.load_state_dict(state)
             except (RuntimeError, TypeError) as exc:
-                raise ModelError(
-                    f"{path} is not an InceptionResnetV1 state dict with 7 outputs: {exc}"
-                ) from exc
+                raise ModelError(f"{path} is not an InceptionResnetV1 state dict with 7 outputs: {exc}") from exc
             return model
         raise ModelError(f"{path} holds a {type(obj).__name__}, not a torch module or state dict")
 

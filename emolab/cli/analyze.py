@@ -11,18 +11,33 @@ from emolab.cli.common import add_model_options, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("analyze", help="analyse a recorded reaction video against an ad",
-                       description="Analyse a reaction video against the ad it was filmed watching. "
-                       "Reaction time t is ad time t - OFFSET.")
+    p = sub.add_parser(
+        "analyze",
+        help="analyse a recorded reaction video against an ad",
+        description="Analyse a reaction video against the ad it was filmed watching. "
+        "Reaction time t is ad time t - OFFSET.",
+    )
     p.add_argument("--ad", required=True, type=Path, help="the ad's video file")
     p.add_argument("--reaction", required=True, type=Path, help="the respondent's recorded video")
-    p.add_argument("--offset", type=float, default=0.0, metavar="SECONDS",
-                   help="seconds the recording started before the ad (default 0)")
-    p.add_argument("--out", type=Path, default=None, help="session folder to create (default: a new folder in the sessions folder)")
+    p.add_argument(
+        "--offset",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="seconds the recording started before the ad (default 0)",
+    )
+    p.add_argument(
+        "--out", type=Path, default=None, help="session folder to create (default: a new folder in the sessions folder)"
+    )
     p.add_argument("--sessions-dir", type=Path, default=None, help="where new session folders go")
     p.add_argument("--respondent", default=None, help="respondent id (default: the video's file name)")
-    p.add_argument("--calibration", type=float, default=None, metavar="SECONDS",
-                   help="seconds of resting face just before the ad, used as a baseline")
+    p.add_argument(
+        "--calibration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds of resting face just before the ad, used as a baseline",
+    )
     p.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
     add_model_options(p)
     p.set_defaults(func=run)
@@ -47,8 +62,14 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         folder, summary = analyze_video(
-            args.ad, args.reaction, settings, out=args.out, offset_s=args.offset,
-            respondent=args.respondent, pipeline=pipeline, progress=progress,
+            args.ad,
+            args.reaction,
+            settings,
+            out=args.out,
+            offset_s=args.offset,
+            respondent=args.respondent,
+            pipeline=pipeline,
+            progress=progress,
         )
     finally:
         bar.close()

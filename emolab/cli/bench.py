@@ -9,18 +9,22 @@ import time
 from pathlib import Path
 
 import cv2
-import numpy as np
 
 from emolab.cli.common import settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bench", help="time every available detector/classifier pair")
-    p.add_argument("--video", type=Path, default=None,
-                   help="a face video (default: the demo camera clip); frames are fed as fast as possible")
+    p.add_argument(
+        "--video",
+        type=Path,
+        default=None,
+        help="a face video (default: the demo camera clip); frames are fed as fast as possible",
+    )
     p.add_argument("--frames", type=int, default=60, help="frames to time per pair (default 60)")
-    p.add_argument("--extra", nargs="*", type=Path, default=[],
-                   help="more model files to include (e.g. reference ONNX models)")
+    p.add_argument(
+        "--extra", nargs="*", type=Path, default=[], help="more model files to include (e.g. reference ONNX models)"
+    )
     p.add_argument("--models-dir", type=Path, default=None)
     p.add_argument("--trust-pickle", action="store_true")
     p.set_defaults(func=run)
@@ -47,7 +51,7 @@ def _time_pair(pipeline, frames: list) -> dict[str, float]:  # noqa: ANN001
 def run(args: argparse.Namespace) -> int:
     from emolab.capture.sources import Frame, VideoFileSource
     from emolab.classification import _build, classifier_cards
-    from emolab.detection import create_detector, detector_cards
+    from emolab.detection import detector_cards
     from emolab.errors import EmolabError
     from emolab.modelcards import card_for_file
     from emolab.pipeline import Pipeline
@@ -61,7 +65,10 @@ def run(args: argparse.Namespace) -> int:
     with VideoFileSource(video) as src:
         frames = list(itertools.islice(src, args.frames))
     big = cv2.resize(frames[len(frames) // 2].image, (1920, 1080), interpolation=cv2.INTER_LINEAR)
-    big_frames = [Frame(image=big, index=i, timestamp_ms=i * 33.3, captured_at=time.monotonic()) for i in range(min(20, args.frames))]
+    big_frames = [
+        Frame(image=big, index=i, timestamp_ms=i * 33.3, captured_at=time.monotonic())
+        for i in range(min(20, args.frames))
+    ]
 
     det_cards = [c for c in detector_cards(settings) if c.installed]
     clf_cards = [c for c in classifier_cards(settings) if c.installed]
@@ -70,9 +77,14 @@ def run(args: argparse.Namespace) -> int:
         (det_cards if card.task == "detector" else clf_cards).append(card)
 
     h, w = frames[0].image.shape[:2]
-    print(f"Benchmark: {len(frames)} frames of {video.name} ({w}x{h}) and {len(big_frames)} frames at 1920x1080; "
-          f"torch threads {settings.torch_threads}; detect_max_side {settings.detect_max_side}")
-    header = f"{'detector':<14} {'classifier':<18} {'input':<10} {'detect':>7} {'classify':>8} {'track':>6} {'total':>7} {'fps':>6} {'faces':>5}"
+    print(
+        f"Benchmark: {len(frames)} frames of {video.name} ({w}x{h}) and {len(big_frames)} frames at 1920x1080; "
+        f"torch threads {settings.torch_threads}; detect_max_side {settings.detect_max_side}"
+    )
+    header = (
+        f"{'detector':<14} {'classifier':<18} {'input':<10} {'detect':>7} {'classify':>8} "
+        f"{'track':>6} {'total':>7} {'fps':>6} {'faces':>5}"
+    )
     print(header)
     print("-" * len(header))
     from emolab.detection import _backends
@@ -80,8 +92,12 @@ def run(args: argparse.Namespace) -> int:
     backends = _backends()
     for dcard, ccard in itertools.product(det_cards, clf_cards):
         try:
-            detector = backends[dcard.backend](dcard, threshold=settings.detect_threshold,
-                                                min_face_px=settings.min_face_px, threads=settings.torch_threads)
+            detector = backends[dcard.backend](
+                dcard,
+                threshold=settings.detect_threshold,
+                min_face_px=settings.min_face_px,
+                threads=settings.torch_threads,
+            )
             classifier = _build(ccard, settings)
         except EmolabError as exc:
             print(f"{dcard.name:<14} {ccard.name:<18} skipped: {exc}")
@@ -89,7 +105,9 @@ def run(args: argparse.Namespace) -> int:
         pipeline = Pipeline(detector, classifier, settings)
         for label, batch in ((f"{w}x{h}", frames), ("1920x1080", big_frames)):
             r = _time_pair(pipeline, batch)
-            print(f"{dcard.name:<14} {ccard.name:<18} {label:<10} {r['detect']:7.1f} {r['classify']:8.1f} "
-                  f"{r['track']:6.2f} {r['total']:7.1f} {r['fps']:6.1f} {r['faces_per_frame']:5.2f}")
+            print(
+                f"{dcard.name:<14} {ccard.name:<18} {label:<10} {r['detect']:7.1f} {r['classify']:8.1f} "
+                f"{r['track']:6.2f} {r['total']:7.1f} {r['fps']:6.1f} {r['faces_per_frame']:5.2f}"
+            )
     print("(median milliseconds per frame per stage; fps = frames / wall time, end to end)")
     return 0

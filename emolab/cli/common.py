@@ -9,10 +9,15 @@ from emolab.settings import Settings
 
 
 def add_model_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--detector", default=None, help="auto, mtcnn, yolo, yunet, or a model file (default: settings)")
+    parser.add_argument(
+        "--detector", default=None, help="auto, mtcnn, yolo, yunet, or a model file (default: settings)"
+    )
     parser.add_argument("--classifier", default=None, help="auto, a model name, or a model file (default: settings)")
-    parser.add_argument("--trust-pickle", action="store_true",
-                        help="allow loading pickled model files (runs code from the file: only for files you trust)")
+    parser.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow loading pickled model files (runs code from the file: only for files you trust)",
+    )
     parser.add_argument("--models-dir", type=Path, default=None, help="folder with model files and cards")
 
 

@@ -11,8 +11,12 @@ from emolab.cli.common import add_model_options, settings_from_args
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("demo", help="generate the bundled example ad and camera clip and analyse them")
-    p.add_argument("--folder", type=Path, default=Path.home() / "emolab-demo",
-                   help="where the demo clips and the session go (default ~/emolab-demo)")
+    p.add_argument(
+        "--folder",
+        type=Path,
+        default=Path.home() / "emolab-demo",
+        help="where the demo clips and the session go (default ~/emolab-demo)",
+    )
     p.add_argument("--make-only", action="store_true", help="only write the clips, print their paths")
     add_model_options(p)
     p.set_defaults(func=run)
@@ -33,11 +37,14 @@ def run(args: argparse.Namespace) -> int:
     pipeline = Pipeline.from_settings(settings)
     print(f"Using {pipeline.describe()}")
     with tqdm(unit="frame", desc="Analysing demo") as bar:
+
         def progress(done: int, total: int | None) -> None:
             bar.total = total
             bar.update(done - bar.n)
 
         folder, summary = analyze_video(ad, camera, settings, respondent="demo", pipeline=pipeline, progress=progress)
     print(f"Session written to {folder}")
-    print(json.dumps({k: summary[k] for k in ("frames", "face_ratio", "emotion_share", "eei", "processed_fps")}, indent=2))
+    print(
+        json.dumps({k: summary[k] for k in ("frames", "face_ratio", "emotion_share", "eei", "processed_fps")}, indent=2)
+    )
     return 0

@@ -28,22 +28,27 @@ def model_inventory(settings) -> dict:  # noqa: ANN001
     ):
         try:
             chosen, why = select(spec, settings)
-            out["selected"][key] = {"name": chosen.name, "reason": why,
-                                    "file": str(chosen.weights_path) if chosen.weights_path else "(in package)"}
+            out["selected"][key] = {
+                "name": chosen.name,
+                "reason": why,
+                "file": str(chosen.weights_path) if chosen.weights_path else "(in package)",
+            }
         except EmolabError as exc:
             chosen = None
             out["selected"][key] = {"name": None, "reason": str(exc)}
         for card in cards:
-            out[key + "s"].append({
-                "name": card.name,
-                "backend": card.backend,
-                "installed": card.installed,
-                "selected": chosen is not None and card.name == chosen.name,
-                "file": card.file or "(ships with its package)",
-                "priority": card.priority,
-                "license": card.license,
-                "to_install": None if card.installed else f"place {card.file} in {settings.models_dir}",
-            })
+            out[key + "s"].append(
+                {
+                    "name": card.name,
+                    "backend": card.backend,
+                    "installed": card.installed,
+                    "selected": chosen is not None and card.name == chosen.name,
+                    "file": card.file or "(ships with its package)",
+                    "priority": card.priority,
+                    "license": card.license,
+                    "to_install": None if card.installed else f"place {card.file} in {settings.models_dir}",
+                }
+            )
     return out
 
 

@@ -10,8 +10,9 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("summary", help="print or rebuild a session's summary.json")
     p.add_argument("session", type=Path, help="session folder")
-    p.add_argument("--rebuild", action="store_true",
-                   help="recompute summary.json from timeline.csv (e.g. after a crash)")
+    p.add_argument(
+        "--rebuild", action="store_true", help="recompute summary.json from timeline.csv (e.g. after a crash)"
+    )
     p.set_defaults(func=run)
 
 

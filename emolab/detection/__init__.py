@@ -43,9 +43,7 @@ def select_detector_card(spec: str, settings: Settings) -> tuple[ModelCard, str]
     for card in cards:
         if spec in (card.name, card.backend):
             if not card.installed:
-                raise ModelError(
-                    f"detector {spec!r} needs {card.file}: place it in {settings.models_dir}"
-                )
+                raise ModelError(f"detector {spec!r} needs {card.file}: place it in {settings.models_dir}")
             return card, f"chosen by name {spec!r}"
     path = Path(spec).expanduser()
     if path.suffix:
@@ -54,9 +52,7 @@ def select_detector_card(spec: str, settings: Settings) -> tuple[ModelCard, str]
             raise ModelError(f"{path} is described as a {card.task}, not a face detector")
         return card, f"chosen by file {path}"
     names = sorted({c.name for c in cards} | set(BACKENDS))
-    raise UnknownModelError(
-        f"unknown face detector {spec!r}; choose auto, {', '.join(names)}, or a model file path"
-    )
+    raise UnknownModelError(f"unknown face detector {spec!r}; choose auto, {', '.join(names)}, or a model file path")
 
 
 def create_detector(spec: str, settings: Settings) -> FaceDetector:

@@ -53,8 +53,5 @@ class FaceDetector(ABC):
         """Faces in ``image_bgr`` (H, W, 3 uint8), most confident first."""
 
     def _keep(self, faces: list[Detection]) -> list[Detection]:
-        kept = [
-            f for f in faces
-            if f.score >= self.threshold and min(f.width, f.height) >= self.min_face_px
-        ]
+        kept = [f for f in faces if f.score >= self.threshold and min(f.width, f.height) >= self.min_face_px]
         return sorted(kept, key=lambda f: -f.score)

@@ -11,9 +11,7 @@ from emolab.modelcards import ModelCard
 class MTCNNDetector(FaceDetector):
     name = "mtcnn"
 
-    def __init__(
-        self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 2
-    ) -> None:
+    def __init__(self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 2) -> None:
         super().__init__(card, threshold, min_face_px)
         import torch
         from facenet_pytorch import MTCNN
@@ -21,9 +19,7 @@ class MTCNNDetector(FaceDetector):
         torch.set_num_threads(threads)
         # MTCNN's own image pyramid starts at min_face_size: a larger minimum means fewer,
         # cheaper pyramid levels, which is what makes it real-time on a CPU.
-        self._model = MTCNN(
-            keep_all=True, device="cpu", min_face_size=max(12, int(min_face_px)), post_process=False
-        )
+        self._model = MTCNN(keep_all=True, device="cpu", min_face_size=max(12, int(min_face_px)), post_process=False)
 
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
         import torch

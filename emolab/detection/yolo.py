@@ -18,15 +18,11 @@ from emolab.modelcards import ModelCard
 class YOLODetector(FaceDetector):
     name = "yolo"
 
-    def __init__(
-        self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 2
-    ) -> None:
+    def __init__(self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 2) -> None:
         super().__init__(card, threshold, min_face_px)
         path = card.weights_path
         if path is None or not Path(path).is_file():
-            raise ModelError(
-                f"YOLO face model {path} is missing; place {card.file} in the models folder"
-            )
+            raise ModelError(f"YOLO face model {path} is missing; place {card.file} in the models folder")
         os.environ.setdefault("YOLO_OFFLINE", "True")
         import torch
 
@@ -36,16 +32,12 @@ class YOLODetector(FaceDetector):
 
             self._model = YOLO(str(path), task="pose" if card.input.get("keypoints") else None)
         except Exception as exc:  # ultralytics raises many kinds for a bad file
-            raise ModelError(
-                f"cannot load YOLO model {path}: {exc}. Use an ultralytics .pt face model."
-            ) from exc
+            raise ModelError(f"cannot load YOLO model {path}: {exc}. Use an ultralytics .pt face model.") from exc
         self.imgsz = int(card.input.get("imgsz", 320))
         self.pad_px = float(card.input.get("pad_px", 0))
 
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
-        results = self._model.predict(
-            image_bgr, imgsz=self.imgsz, conf=self.threshold, verbose=False, device="cpu"
-        )
+        results = self._model.predict(image_bgr, imgsz=self.imgsz, conf=self.threshold, verbose=False, device="cpu")
         result = results[0]
         if result.boxes is None or len(result.boxes) == 0:
             return []

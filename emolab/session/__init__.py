@@ -5,6 +5,14 @@ from emolab.session.store import Session, SessionWriter, load_session, rebuild_s
 from emolab.session.timeline import COLUMNS, PHASES, Timeline, read_timeline
 
 __all__ = [
-    "COLUMNS", "PHASES", "Session", "SessionWriter", "Timeline", "compute_summary",
-    "load_session", "read_timeline", "rebuild_summary", "summary_for",
+    "COLUMNS",
+    "PHASES",
+    "Session",
+    "SessionWriter",
+    "Timeline",
+    "compute_summary",
+    "load_session",
+    "read_timeline",
+    "rebuild_summary",
+    "summary_for",
 ]

@@ -134,6 +134,7 @@ def compute_summary(tl: Timeline, emonps_k: float, trace_min_s: float) -> dict[s
         "ad_seconds_covered": (float(ad.ad_ms.max() - ad.ad_ms.min()) / 1000.0) if ad_frames > 1 else 0.0,
         "calibration_baseline": (
             {e: float(np.mean(calib_faces.smoothed[:, i])) for i, e in enumerate(EMOTIONS)}
-            if len(calib_faces) else None
+            if len(calib_faces)
+            else None
         ),
     }

@@ -14,7 +14,7 @@ import os
 import re
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -45,8 +45,10 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         tmp.unlink(missing_ok=True)
-        raise SessionError(f"cannot write {path}: {exc.strerror or exc}. Free disk space or pick another folder; "
-                           "the timeline recorded so far is kept.") from exc
+        raise SessionError(
+            f"cannot write {path}: {exc.strerror or exc}. Free disk space or pick another folder; "
+            "the timeline recorded so far is kept."
+        ) from exc
 
 
 def _jsonable(value: Any) -> Any:
@@ -80,7 +82,7 @@ class SessionWriter:
         self.meta.setdefault("format", FORMAT)
         self.meta.setdefault("format_version", FORMAT_VERSION)
         self.meta.setdefault("software", {"name": "emolab", "version": __version__})
-        self.meta.setdefault("started_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.meta.setdefault("started_at", datetime.now(UTC).isoformat(timespec="seconds"))
         self.meta["status"] = "recording"
         self.t0 = time.monotonic()
         self.duration_ms = float(self.meta["ad"]["duration_ms"])
@@ -182,7 +184,7 @@ class SessionWriter:
             self._fh.close()
         self.meta["status"] = status
         self.meta["end_reason"] = reason
-        self.meta["ended_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        self.meta["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
         write_json_atomic(self.folder / SESSION_FILE, self.meta)
         return rebuild_summary(self.folder)
 
@@ -238,7 +240,9 @@ def load_session(folder: str | Path) -> Session:
         try:
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
         except ValueError as exc:
-            raise SessionError(f"{summary_path} is not valid JSON ({exc}); run 'emolab summary --rebuild {folder}'") from exc
+            raise SessionError(
+                f"{summary_path} is not valid JSON ({exc}); run 'emolab summary --rebuild {folder}'"
+            ) from exc
     return Session(folder=folder, meta=meta, timeline=timeline, summary=summary)
 
 

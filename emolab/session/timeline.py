@@ -28,7 +28,11 @@ COLUMNS = (
     "ad_ms",  # ad playback position when the frame was captured
     "phase",
     "viewer_id",
-    "x1", "y1", "x2", "y2", "score",
+    "x1",
+    "y1",
+    "x2",
+    "y2",
+    "score",
     *RAW_COLUMNS,
     *SMOOTH_COLUMNS,
     "label",  # argmax of the smoothed probabilities

@@ -1,0 +1,750 @@
+"""The screening-room window: ad pane, camera preview, live curves, controls and status."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QThread, QTimer, QUrl, Signal
+from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFileDialog,
+    QFormLayout,
+    QFrame,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from emolab.adclock import AdClock
+from emolab.errors import EmolabError
+from emolab.gui import actions
+from emolab.gui.ad_player import AdPlayer, FullScreenAd, screen_names
+from emolab.gui.plots import EmotionCurves
+from emolab.gui.preview import CameraPreview
+from emolab.gui.worker import LiveResult, ScreeningConfig, ScreeningWorker, SessionOutcome
+from emolab.settings import Settings
+
+log = logging.getLogger(__name__)
+
+VIDEO_FILTER = "*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv"
+
+
+@dataclass
+class WindowOptions:
+    """Choices made on the command line; they override what QSettings remembers."""
+
+    ad: str | None = None
+    camera: str | None = None
+    respondent: str | None = None
+    consent: bool = False
+    calibration_s: float | None = None
+    autostart: bool = False
+    stop_after_s: float | None = None  # end the screening this long after the ad starts
+    quit_when_done: bool = False
+    loop_video: bool = True
+
+
+class MessageBar(QFrame):
+    """A non-modal message line above the work area, with optional action buttons."""
+
+    STYLES = {
+        "info": "background:#e8f0fe; color:#174ea6;",
+        "ok": "background:#e6f4ea; color:#0d652d;",
+        "warning": "background:#fef7e0; color:#8a4b00;",
+        "error": "background:#fce8e6; color:#a50e0e;",
+    }
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self._buttons: list[QPushButton] = []
+        self._layout = QHBoxLayout(self)
+        self._layout.setContentsMargins(10, 6, 6, 6)
+        self._layout.addWidget(self.label, 1)
+        close = QToolButton(self)
+        close.setText("✕")
+        close.setAutoRaise(True)
+        close.clicked.connect(self.hide)
+        self._layout.addWidget(close)
+        self.kind = ""
+        self.hide()
+
+    def show_message(self, kind: str, text: str, buttons: list[tuple[str, object]] | None = None) -> None:
+        for b in self._buttons:
+            b.deleteLater()
+        self._buttons = []
+        for title, slot in buttons or []:
+            b = QPushButton(title, self)
+            b.clicked.connect(slot)
+            self._layout.insertWidget(self._layout.count() - 1, b)
+            self._buttons.append(b)
+        self.kind = kind
+        self.setStyleSheet(f"MessageBar {{ {self.STYLES.get(kind, '')} border-radius:4px; }}"
+                           f"QLabel {{ {self.STYLES.get(kind, '')} }}")
+        self.label.setText(text)
+        self.show()
+
+
+class MainWindow(QMainWindow):
+    """Controls on the left, the ad and the live curves on the right, measures at the bottom."""
+
+    #: Emitted on the GUI thread once a screening's session is closed (a SessionOutcome).
+    screeningFinished = Signal(object)  # noqa: N815 (Qt naming)
+
+    def __init__(self, settings: Settings, store: QSettings, options: WindowOptions | None = None) -> None:
+        super().__init__()
+        self.base_settings = settings
+        self.store = store
+        self.options = options or WindowOptions()
+        self.clock = AdClock()
+        self.thread: QThread | None = None
+        self.worker: ScreeningWorker | None = None
+        self.last_outcome: SessionOutcome | None = None
+        self._pipeline_cache: tuple[tuple, object] | None = None
+        self._latest: LiveResult | None = None
+        self._fullscreen: FullScreenAd | None = None
+        self.state = "idle"  # idle | loading | running | paused | stopping
+        self.setWindowTitle(self.tr("emolab — screening room"))
+        self.setAcceptDrops(True)
+
+        self.ad_player = AdPlayer(self.clock, self)
+        self.ad_player.ended.connect(self._on_ad_ended)
+        self.ad_player.errored.connect(lambda text: self.message.show_message("error", text))
+        self.ad_player.durationChanged.connect(self._on_duration)
+        self.curves = EmotionCurves(self.ad_player.position_ms)
+        self.preview = CameraPreview()
+        self.message = MessageBar()
+        self._stop_timer = QTimer(self)
+        self._stop_timer.setSingleShot(True)
+        self._stop_timer.timeout.connect(lambda: self.stop(reason="stop-after time reached"))
+        self._status_timer = QTimer(self)
+        self._status_timer.setInterval(200)
+        self._status_timer.timeout.connect(self._refresh_live)
+
+        self._build_actions()
+        self._build_ui()
+        self._build_menus()
+        self._restore()
+        self._apply_options()
+        self._update_controls()
+        if self.options.autostart:
+            QTimer.singleShot(0, self.start)
+
+    # ---- construction -------------------------------------------------------------------------
+    def _action(self, text: str, shortcut: QKeySequence | str | None, slot: object, tip: str = "") -> QAction:
+        act = QAction(text, self)
+        if shortcut:
+            act.setShortcut(QKeySequence(shortcut))
+            act.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
+        act.setToolTip(f"{tip or text.replace('&', '')} ({act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
+                       if shortcut else tip or text.replace("&", ""))
+        act.triggered.connect(slot)
+        self.addAction(act)
+        return act
+
+    def _build_actions(self) -> None:
+        self.act_open = self._action(self.tr("&Open ad…"), QKeySequence.StandardKey.Open, self.ask_ad)
+        self.act_camera_file = self._action(self.tr("Use a &video file as camera…"), "Ctrl+Shift+O",
+                                            self.ask_camera_file)
+        self.act_start = self._action(self.tr("&Start"), "F5", self.start,
+                                      self.tr("Start the camera analysis and the ad together"))
+        self.act_pause = self._action(self.tr("&Pause"), "F6", self.toggle_pause,
+                                      self.tr("Pause or resume the ad and the analysis together"))
+        self.act_stop = self._action(self.tr("S&top"), "F8", lambda: self.stop(),
+                                     self.tr("Stop and save the session"))
+        self.act_fullscreen = self._action(self.tr("Ad &full screen"), "F11", self.toggle_fullscreen,
+                                           self.tr("Show the ad full screen on the chosen screen"))
+        self.act_report = self._action(self.tr("Open session &report"), "Ctrl+R", self.open_report)
+        self.act_study = self._action(self.tr("Study report from a &folder…"), "Ctrl+Shift+R", self.ask_study)
+        self.act_folder = self._action(self.tr("Open session f&older"), "Ctrl+Shift+F", self.open_folder)
+        self.act_quit = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
+
+    def _build_ui(self) -> None:
+        # Left: the set-up form, the buttons, the camera preview.
+        form_box = QGroupBox(self.tr("Screening"))
+        form = QFormLayout(form_box)
+        self.ad_edit = QLineEdit()
+        self.ad_edit.setPlaceholderText(self.tr("drop a video here or click Open"))
+        self.ad_edit.editingFinished.connect(lambda: self.set_ad(self.ad_edit.text()) if self.ad_edit.text() else None)
+        open_btn = QToolButton()
+        open_btn.setDefaultAction(self.act_open)
+        open_btn.setText(self.tr("Open…"))
+        self.recent_menu_btn = QToolButton()
+        self.recent_menu_btn.setText(self.tr("Recent"))
+        self.recent_menu_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        ad_row = QHBoxLayout()
+        ad_row.addWidget(self.ad_edit, 1)
+        ad_row.addWidget(open_btn)
+        ad_row.addWidget(self.recent_menu_btn)
+        form.addRow(self.tr("&Ad:"), ad_row)
+        self.camera_combo = QComboBox()
+        self.camera_combo.activated.connect(self._on_camera_activated)
+        cam_label = QLabel(self.tr("&Camera:"))
+        cam_label.setBuddy(self.camera_combo)
+        form.addRow(cam_label, self.camera_combo)
+        self.respondent_edit = QLineEdit()
+        self.respondent_edit.setPlaceholderText(self.tr("pseudonym, e.g. R017"))
+        resp_label = QLabel(self.tr("&Respondent id:"))
+        resp_label.setBuddy(self.respondent_edit)
+        form.addRow(resp_label, self.respondent_edit)
+        self.consent_check = QCheckBox(self.tr("The respondent &consents to being filmed and analysed"))
+        self.consent_check.toggled.connect(self._update_controls)
+        form.addRow(self.consent_check)
+        self.calibration_spin = QDoubleSpinBox()
+        self.calibration_spin.setRange(0.0, 60.0)
+        self.calibration_spin.setDecimals(0)
+        self.calibration_spin.setSuffix(self.tr(" s"))
+        self.calibration_spin.setToolTip(self.tr("Seconds of resting face recorded before the ad (0 = none)"))
+        cal_label = QLabel(self.tr("Ca&libration:"))
+        cal_label.setBuddy(self.calibration_spin)
+        form.addRow(cal_label, self.calibration_spin)
+        self.detector_combo = QComboBox()
+        self.classifier_combo = QComboBox()
+        form.addRow(self.tr("Face detector:"), self.detector_combo)
+        form.addRow(self.tr("Emotion model:"), self.classifier_combo)
+        self.screen_combo = QComboBox()
+        form.addRow(self.tr("Ad screen:"), self.screen_combo)
+        self.sessions_edit = QLineEdit()
+        sess_btn = QToolButton()
+        sess_btn.setText("…")
+        sess_btn.clicked.connect(self.ask_sessions_dir)
+        sess_row = QHBoxLayout()
+        sess_row.addWidget(self.sessions_edit, 1)
+        sess_row.addWidget(sess_btn)
+        form.addRow(self.tr("Save sessions in:"), sess_row)
+
+        buttons = QHBoxLayout()
+        self.start_btn = QPushButton(self.tr("Start"))
+        self.start_btn.setStyleSheet("QPushButton:enabled { background:#1e8e3e; color:white; font-weight:bold; }")
+        self.start_btn.clicked.connect(self.start)
+        self.pause_btn = QPushButton(self.tr("Pause"))
+        self.pause_btn.clicked.connect(self.toggle_pause)
+        self.stop_btn = QPushButton(self.tr("Stop"))
+        self.stop_btn.setStyleSheet("QPushButton:enabled { background:#c5221f; color:white; font-weight:bold; }")
+        self.stop_btn.clicked.connect(lambda: self.stop())
+        for b, act in ((self.start_btn, self.act_start), (self.pause_btn, self.act_pause), (self.stop_btn, self.act_stop)):
+            b.setMinimumHeight(34)
+            b.setToolTip(act.toolTip())
+            buttons.addWidget(b)
+
+        preview_box = QGroupBox(self.tr("Camera (latest analysed frame)"))
+        pv = QVBoxLayout(preview_box)
+        pv.setContentsMargins(4, 4, 4, 4)
+        pv.addWidget(self.preview)
+
+        left = QWidget()
+        lv = QVBoxLayout(left)
+        lv.setContentsMargins(0, 0, 0, 0)
+        lv.addWidget(form_box)
+        lv.addLayout(buttons)
+        lv.addWidget(preview_box, 1)
+
+        ad_box = QGroupBox(self.tr("Ad (what the respondent sees)"))
+        av = QVBoxLayout(ad_box)
+        av.setContentsMargins(4, 4, 4, 4)
+        self.ad_holder = av
+        av.addWidget(self.ad_player.pane)
+        curves_box = QGroupBox(self.tr("Live emotions against ad time"))
+        cv = QVBoxLayout(curves_box)
+        cv.setContentsMargins(4, 4, 4, 4)
+        cv.addWidget(self.curves)
+
+        self.right_split = QSplitter(Qt.Orientation.Vertical)
+        self.right_split.addWidget(ad_box)
+        self.right_split.addWidget(curves_box)
+        self.right_split.setStretchFactor(0, 3)
+        self.right_split.setStretchFactor(1, 2)
+        self.main_split = QSplitter(Qt.Orientation.Horizontal)
+        self.main_split.addWidget(left)
+        self.main_split.addWidget(self.right_split)
+        self.main_split.setStretchFactor(0, 0)
+        self.main_split.setStretchFactor(1, 1)
+        self.main_split.setSizes([380, 900])
+
+        central = QWidget()
+        cvl = QVBoxLayout(central)
+        cvl.setContentsMargins(6, 6, 6, 0)
+        cvl.addWidget(self.message)
+        cvl.addWidget(self.main_split, 1)
+        self.setCentralWidget(central)
+
+        sb = self.statusBar()
+        self.state_label = QLabel()
+        self.progress_bar = QProgressBar()
+        self.progress_bar.setRange(0, 0)  # busy: model loading has no measurable steps
+        self.progress_bar.setMaximumWidth(140)
+        self.progress_bar.hide()
+        self.fps_label, self.latency_label, self.face_label, self.dropped_label = (QLabel() for _ in range(4))
+        self.models_label = QLabel(self.tr("models: not loaded"))
+        sb.addWidget(self.state_label, 1)
+        sb.addWidget(self.progress_bar)
+        for lab in (self.fps_label, self.latency_label, self.face_label, self.dropped_label, self.models_label):
+            sb.addPermanentWidget(lab)
+        self._show_live_stats(None)
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu(self.tr("&File"))
+        file_menu.addAction(self.act_open)
+        self.recent_menu = file_menu.addMenu(self.tr("Recent ads"))
+        self.recent_menu_btn.setMenu(self.recent_menu)
+        file_menu.addAction(self.act_camera_file)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_folder)
+        file_menu.addAction(self.act_report)
+        file_menu.addAction(self.act_study)
+        file_menu.addSeparator()
+        file_menu.addAction(self.act_quit)
+        screening = self.menuBar().addMenu(self.tr("&Screening"))
+        for act in (self.act_start, self.act_pause, self.act_stop, self.act_fullscreen):
+            screening.addAction(act)
+        lang_menu = self.menuBar().addMenu(self.tr("&Language"))
+        for code, name in (("", self.tr("System language")), ("en", "English"), ("ru", "Русский")):
+            act = lang_menu.addAction(name)
+            act.setCheckable(True)
+            act.setChecked(str(self.store.value("language", "")) == code)
+            act.triggered.connect(lambda _=False, c=code: self.set_language(c))
+
+    # ---- remembered settings ------------------------------------------------------------------
+    def _restore(self) -> None:
+        s = self.store
+        geometry = s.value("geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        else:
+            self.resize(1280, 800)
+        self.recent = [str(p) for p in (s.value("recent_ads", []) or []) if Path(str(p)).is_file()]
+        self._fill_recent()
+        self._fill_cameras(str(s.value("camera", "")))
+        self.calibration_spin.setValue(float(s.value("calibration_s", self.base_settings.calibration_s)))
+        self.sessions_edit.setText(str(s.value("sessions_dir", self.base_settings.sessions_dir)))
+        self._fill_models(str(s.value("detector", self.base_settings.detector)),
+                          str(s.value("classifier", self.base_settings.classifier)))
+        self._fill_screens(str(s.value("screen", "")))
+        ad = str(s.value("ad", ""))
+        if ad and Path(ad).is_file():
+            self.set_ad(ad, remember=False)
+
+    def _save(self) -> None:
+        s = self.store
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("recent_ads", self.recent)
+        s.setValue("ad", self.ad_edit.text())
+        s.setValue("camera", self.camera_spec())
+        s.setValue("calibration_s", self.calibration_spin.value())
+        s.setValue("sessions_dir", self.sessions_edit.text())
+        s.setValue("detector", self.detector_combo.currentData() or "auto")
+        s.setValue("classifier", self.classifier_combo.currentData() or "auto")
+        s.setValue("screen", self.screen_combo.currentText())
+        s.sync()
+
+    def _apply_options(self) -> None:
+        o = self.options
+        if o.ad:
+            self.set_ad(o.ad)
+        if o.camera is not None:
+            self.set_camera(str(o.camera))
+        if o.respondent:
+            self.respondent_edit.setText(o.respondent)
+        if o.consent:
+            self.consent_check.setChecked(True)
+        if o.calibration_s is not None:
+            self.calibration_spin.setValue(o.calibration_s)
+
+    def _fill_recent(self) -> None:
+        self.recent_menu.clear()
+        for path in self.recent:
+            act = self.recent_menu.addAction(Path(path).name)
+            act.setToolTip(path)
+            act.triggered.connect(lambda _=False, p=path: self.set_ad(p))
+        self.recent_menu.setEnabled(bool(self.recent))
+        self.recent_menu_btn.setEnabled(bool(self.recent))
+
+    def _fill_cameras(self, current: str) -> None:
+        self.camera_combo.clear()
+        for label, spec in actions.camera_choices():
+            self.camera_combo.addItem(label, spec)
+        if self.camera_combo.count() == 0:
+            self.camera_combo.addItem(self.tr("(no camera found)"), "")
+        self.camera_combo.addItem(self.tr("Video file as camera…"), "?file")
+        if current:
+            self.set_camera(current)
+
+    def _fill_models(self, detector: str, classifier: str) -> None:
+        try:
+            choices = actions.model_choices(self.base_settings)
+        except EmolabError as exc:
+            self.message.show_message("error", str(exc))
+            choices = {"detector": [("auto", "auto")], "classifier": [("auto", "auto")]}
+        for combo, key, current in ((self.detector_combo, "detector", detector),
+                                    (self.classifier_combo, "classifier", classifier)):
+            combo.clear()
+            for label, spec in choices[key]:
+                combo.addItem(label, spec)
+            if current and combo.findData(current) < 0:
+                combo.addItem(Path(current).name if Path(current).suffix else current, current)  # a file path
+            combo.setCurrentIndex(max(0, combo.findData(current)))
+
+    def _fill_screens(self, current: str) -> None:
+        self.screen_combo.clear()
+        screens = QGuiApplication.screens()
+        for name, screen in zip(screen_names(screens), screens):
+            self.screen_combo.addItem(name, screen.name())
+        # Default to a second monitor when there is one: the respondent's screen.
+        idx = self.screen_combo.findText(current)
+        self.screen_combo.setCurrentIndex(idx if idx >= 0 else (1 if len(screens) > 1 else 0))
+
+    # ---- choosing things ----------------------------------------------------------------------
+    def camera_spec(self) -> str:
+        spec = self.camera_combo.currentData()
+        return "" if spec in (None, "?file") else str(spec)
+
+    def set_camera(self, spec: str) -> None:
+        idx = self.camera_combo.findData(spec)
+        if idx < 0:
+            label = Path(spec).name if not spec.isdigit() else self.tr("Camera {0}").format(spec)
+            self.camera_combo.insertItem(self.camera_combo.count() - 1, label, spec)
+            idx = self.camera_combo.findData(spec)
+            self.camera_combo.setItemData(idx, spec, Qt.ItemDataRole.ToolTipRole)
+        self.camera_combo.setCurrentIndex(idx)
+
+    def _on_camera_activated(self, index: int) -> None:
+        if self.camera_combo.itemData(index) == "?file":
+            self.ask_camera_file()
+
+    def ask_camera_file(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Video standing in for the camera"), "",
+                                              self.tr("Videos ({0})").format(VIDEO_FILTER))
+        if path:
+            self.set_camera(path)
+        elif self.camera_combo.currentData() == "?file":
+            self.camera_combo.setCurrentIndex(0)
+
+    def ask_ad(self) -> None:
+        start = str(Path(self.ad_edit.text()).parent) if self.ad_edit.text() else ""
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open ad"), start, self.tr("Videos ({0})").format(VIDEO_FILTER))
+        if path:
+            self.set_ad(path)
+
+    def set_ad(self, path: str, remember: bool = True) -> None:
+        if not Path(path).is_file():
+            self.message.show_message("error", self.tr("The ad file {0} does not exist.").format(path))
+            return
+        self.ad_edit.setText(str(Path(path).resolve()))
+        self.ad_player.load(path)
+        if remember:
+            self.recent = actions.add_recent(self.recent, path)
+            self._fill_recent()
+        self._update_controls()
+
+    def ask_sessions_dir(self) -> None:
+        path = QFileDialog.getExistingDirectory(self, self.tr("Save sessions in"), self.sessions_edit.text())
+        if path:
+            self.sessions_edit.setText(path)
+
+    def set_language(self, code: str) -> None:
+        self.store.setValue("language", code)
+        self.message.show_message("info", self.tr("The language changes the next time emolab starts."))
+
+    def dragEnterEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        urls = event.mimeData().urls()
+        if urls and urls[0].isLocalFile() and actions.is_video_file(urls[0].toLocalFile()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        if self.state == "idle":
+            self.set_ad(event.mimeData().urls()[0].toLocalFile())
+
+    # ---- the screening ------------------------------------------------------------------------
+    def plan(self) -> actions.ScreeningPlan:
+        return actions.ScreeningPlan(
+            ad=self.ad_edit.text(), camera=self.camera_spec(), respondent=self.respondent_edit.text().strip(),
+            consent=self.consent_check.isChecked(), calibration_s=self.calibration_spin.value(),
+        )
+
+    def start(self) -> bool:
+        """Start the camera worker; the ad starts once the models are loaded."""
+        if self.state != "idle":
+            return False
+        plan = self.plan()
+        problems = actions.plan_problems(plan)
+        if problems:
+            self.message.show_message("warning", "\n".join(problems))
+            return False
+        try:
+            settings = self.base_settings.replace(
+                detector=self.detector_combo.currentData() or "auto",
+                classifier=self.classifier_combo.currentData() or "auto",
+                sessions_dir=self.sessions_edit.text() or str(self.base_settings.sessions_dir),
+                calibration_s=plan.calibration_s,
+            )
+        except EmolabError as exc:
+            self.message.show_message("error", str(exc))
+            return False
+        key = (settings.detector, settings.classifier, str(settings.models_dir), settings.trust_pickles)
+        cached = self._pipeline_cache[1] if self._pipeline_cache and self._pipeline_cache[0] == key else None
+        self._pipeline_key = key
+        config = ScreeningConfig(settings=settings, ad_path=Path(plan.ad), camera=plan.camera,
+                                 respondent=plan.respondent, calibration_s=plan.calibration_s,
+                                 loop_video=self.options.loop_video, pipeline=cached)
+        self._save()
+        self.start_worker(config)
+        return True
+
+    def start_worker(self, config: ScreeningConfig) -> None:
+        """Run ``config`` (the window's own plan, or one a test or tool made)."""
+        self.message.hide()
+        self.curves.clear()
+        self._latest = None
+        self.last_outcome = None
+        self.preview.show_message(self.tr("Starting the camera…"))
+        self.worker = ScreeningWorker(config, self.clock)
+        self.thread = QThread(self)
+        self.thread.setObjectName("emolab-screening")
+        self.worker.moveToThread(self.thread)
+        self.thread.started.connect(self.worker.run)
+        self.worker.progress.connect(self._on_progress)
+        self.worker.ready.connect(self._on_ready)
+        self.worker.result.connect(self._on_result)
+        self.worker.errored.connect(self._on_error)
+        self.worker.sessionSaved.connect(self._on_saved)
+        self.worker.finished.connect(self._on_worker_finished)
+        self._set_state("loading")
+        self.progress_bar.show()
+        self.thread.start()
+
+    def _on_progress(self, text: str) -> None:
+        self.state_label.setText(text)
+
+    def _on_ready(self, description: str) -> None:
+        if self.worker is None or self.worker.stopping:
+            return
+        self.progress_bar.hide()
+        self.models_label.setText(self.tr("models: {0}").format(description))
+        self._set_state("running")
+        self.ad_player.start(self.worker.config.calibration_s)
+        self.worker.begin()
+        self.curves.start()
+        self._status_timer.start()
+        if self.options.stop_after_s:
+            self._stop_timer.start(round(self.options.stop_after_s * 1000))
+
+    def _on_result(self, live: LiveResult) -> None:
+        # Results only feed buffers here; drawing happens on timers.
+        self._latest = live
+        self.curves.add(live.ad_ms, [f.smoothed for f in live.result.faces])
+        self.preview.show_frame(live.preview, live.preview_scale, list(live.result.faces))
+
+    def _on_error(self, exc: object) -> None:
+        text = str(exc) if isinstance(exc, EmolabError) else self.tr("Unexpected error: {0}").format(exc)
+        log.warning("screening error: %s", text)
+        self.message.show_message("error", text)
+
+    def toggle_pause(self) -> None:
+        if self.state == "running":
+            self.ad_player.pause()
+            self.worker.pause()
+            self._set_state("paused")
+        elif self.state == "paused":
+            self.worker.resume()
+            self.ad_player.resume()
+            self._set_state("running")
+
+    def stop(self, status: str | None = None, reason: str = "stopped by the operator") -> None:
+        """End the screening; the worker closes the session and reports where it is."""
+        if self.worker is None or self.state in ("idle", "stopping"):
+            return
+        self._stop_timer.stop()
+        self.ad_player.pause()  # freeze the ad clock now; frames already captured keep their stamps
+        self.worker.stop(status or "stopped", reason)
+        self._set_state("stopping")
+
+    def _on_ad_ended(self) -> None:
+        self.stop(status="complete", reason="the ad ended")
+
+    def _on_saved(self, outcome: SessionOutcome) -> None:
+        self.last_outcome = outcome
+        if outcome.pipeline is not None:
+            self._pipeline_cache = (self._pipeline_key, outcome.pipeline)
+        if outcome.folder is None:
+            return  # could not start; the error is already shown
+        if outcome.status == "failed":
+            kind, head = "error", self.tr("The screening ended early; what was recorded is saved in {0}.")
+        else:
+            kind, head = "ok", self.tr("Session saved in {0}.")
+        text = head.format(outcome.folder)
+        if outcome.status == "failed" and outcome.reason:
+            text += "\n" + outcome.reason
+        self.message.show_message(kind, text, [(self.tr("Open folder"), self.open_folder),
+                                               (self.tr("Open report"), self.open_report)])
+
+    def _on_worker_finished(self) -> None:
+        self._status_timer.stop()
+        self._stop_timer.stop()
+        self.curves.stop()
+        self.ad_player.stop()
+        if self.thread is not None:
+            self.thread.quit()
+            self.thread.wait(5000)
+            self.thread.deleteLater()
+        if self.worker is not None:
+            self.worker.deleteLater()
+        self.thread = self.worker = None
+        self.progress_bar.hide()
+        self._set_state("idle")
+        self._refresh_live()
+        outcome = self.last_outcome
+        self.screeningFinished.emit(outcome)
+        if self.options.quit_when_done:
+            QTimer.singleShot(0, self.close)
+
+    # ---- state and status ---------------------------------------------------------------------
+    def _set_state(self, state: str) -> None:
+        self.state = state
+        texts = {
+            "idle": self.tr("Ready"),
+            "loading": self.tr("Loading models…"),
+            "running": self.tr("Recording"),
+            "paused": self.tr("Paused"),
+            "stopping": self.tr("Saving the session…"),
+        }
+        self.state_label.setText(texts[state])
+        self._update_controls()
+
+    def _update_controls(self) -> None:
+        idle = self.state == "idle"
+        setup = (self.ad_edit, self.camera_combo, self.respondent_edit, self.consent_check, self.calibration_spin,
+                 self.detector_combo, self.classifier_combo, self.sessions_edit, self.recent_menu_btn)
+        for w in setup:
+            w.setEnabled(idle)
+        self.act_open.setEnabled(idle)
+        self.act_camera_file.setEnabled(idle)
+        can_start = idle and self.consent_check.isChecked()
+        self.act_start.setEnabled(can_start)
+        self.start_btn.setEnabled(can_start)
+        self.start_btn.setToolTip(self.act_start.toolTip() if self.consent_check.isChecked()
+                                  else self.tr("Tick the consent box first"))
+        running = self.state in ("running", "paused")
+        self.act_pause.setEnabled(running)
+        self.pause_btn.setEnabled(running)
+        self.pause_btn.setText(self.tr("Resume") if self.state == "paused" else self.tr("Pause"))
+        self.act_pause.setText(self.tr("&Resume") if self.state == "paused" else self.tr("&Pause"))
+        self.act_stop.setEnabled(self.state in ("loading", "running", "paused"))
+        self.stop_btn.setEnabled(self.act_stop.isEnabled())
+        has_session = self.last_outcome is not None and self.last_outcome.folder is not None
+        self.act_report.setEnabled(has_session)
+        self.act_folder.setEnabled(has_session)
+
+    def _refresh_live(self) -> None:
+        self._show_live_stats(self._latest)
+
+    def _show_live_stats(self, live: LiveResult | None) -> None:
+        if live is None:
+            for lab in (self.fps_label, self.latency_label, self.face_label, self.dropped_label):
+                lab.setText("")
+            self.fps_label.setText(self.tr("fps: –"))
+            return
+        self.fps_label.setText(self.tr("{0:.1f} fps").format(live.fps))
+        self.latency_label.setText(self.tr("latency {0:.0f} ms").format(live.latency_ms))
+        self.face_label.setText(self.tr("face in {0:.0%} of frames").format(live.face_ratio))
+        self.dropped_label.setText(self.tr("dropped {0}").format(live.dropped))
+
+    def _on_duration(self, duration_ms: int) -> None:
+        if duration_ms > 0:
+            self.curves.set_time_range(-self.calibration_spin.value() * 1000.0, float(duration_ms))
+
+    # ---- sessions and reports -----------------------------------------------------------------
+    def open_folder(self) -> None:
+        if self.last_outcome and self.last_outcome.folder:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_outcome.folder)))
+
+    def open_report(self) -> None:
+        if not (self.last_outcome and self.last_outcome.folder):
+            return
+        try:
+            path = actions.build_session_report(self.last_outcome.folder)
+        except EmolabError as exc:
+            self.message.show_message("warning", str(exc))
+            return
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+
+    def ask_study(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder with the sessions of one ad"),
+                                                  self.sessions_edit.text())
+        if folder:
+            self.open_study(folder)
+
+    def open_study(self, folder: str | Path) -> Path | None:
+        try:
+            path = actions.build_study_report(folder)
+        except EmolabError as exc:
+            self.message.show_message("warning", str(exc))
+            return None
+        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        return path
+
+    # ---- full screen --------------------------------------------------------------------------
+    def toggle_fullscreen(self) -> None:
+        if self._fullscreen is not None:
+            self._fullscreen.close()
+            return
+        screens = {s.name(): s for s in QGuiApplication.screens()}
+        screen = screens.get(self.screen_combo.currentData()) or QGuiApplication.primaryScreen()
+        fs = FullScreenAd()
+        self.ad_holder.removeWidget(self.ad_player.pane)
+        fs.layout_.addWidget(self.ad_player.pane)
+        fs.closed.connect(self._leave_fullscreen)
+        fs.setScreen(screen)
+        fs.setGeometry(screen.geometry())
+        fs.showFullScreen()
+        self._fullscreen = fs
+
+    def _leave_fullscreen(self) -> None:
+        fs, self._fullscreen = self._fullscreen, None
+        if fs is not None:
+            fs.layout_.removeWidget(self.ad_player.pane)
+            self.ad_holder.addWidget(self.ad_player.pane)
+            fs.deleteLater()
+
+    # ---- shutting down ------------------------------------------------------------------------
+    def shutdown(self, timeout_ms: int = 15000) -> None:
+        """Stop any screening (its session is saved) and wait for the worker thread."""
+        self._stop_timer.stop()
+        self._status_timer.stop()
+        self.curves.timer.stop()
+        if self.worker is not None:
+            self.worker.stop("stopped", "the window was closed")
+        if self.thread is not None:
+            self.thread.quit()
+            if not self.thread.wait(timeout_ms):
+                log.error("the screening thread did not stop within %d ms", timeout_ms)
+        self.ad_player.close()
+        if self._fullscreen is not None:
+            self._fullscreen.close()
+
+    def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        if self.state in ("running", "paused") and not self.options.quit_when_done and self.isVisible() \
+                and not self.options.autostart:
+            answer = QMessageBox.question(self, self.tr("Stop the screening?"),
+                                          self.tr("A screening is running. Stop it, save the session and quit?"))
+            if answer != QMessageBox.StandardButton.Yes:
+                event.ignore()
+                return
+        self.shutdown()
+        self._save()
+        super().closeEvent(event)
