@@ -151,6 +151,21 @@ def discover_cards(models_dir: Path) -> list[ModelCard]:
     return sorted(cards, key=lambda c: (-c.priority, c.name))
 
 
+MODEL_SUFFIXES = (".pt", ".pth", ".pkl", ".onnx", ".safetensors")
+
+
+def uncarded_files(models_dir: Path) -> list[Path]:
+    """Model files in ``models_dir`` that no card describes (so emolab cannot use them yet)."""
+    folder = Path(models_dir)
+    if not folder.is_dir():
+        return []
+    claimed = set()
+    for card in discover_cards(folder):
+        claimed.add(card.file)
+        claimed.update(card.extra.get("alternate_files", []))
+    return [p for p in sorted(folder.iterdir()) if p.suffix in MODEL_SUFFIXES and p.name not in claimed]
+
+
 def card_for_file(weights: Path, models_dir: Path) -> ModelCard:
     """The card describing a weights file the user points at.
 

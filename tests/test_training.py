@@ -187,3 +187,28 @@ def test_shipped_model_sees_happy_faces_as_happy() -> None:
         probs = clf.predict(frame, [framing_detection(frame, clf.card.input)])
         hits += int(EMOTIONS[int(probs[0].argmax())] == "happy")
     assert hits >= 9, f"only {hits} of {len(paths)} happy FER2013 test faces labelled happy"
+
+
+def test_moved_validation_is_stratified_and_disjoint() -> None:
+    from emolab.training.train import move_validation, moved_validation_mask
+
+    y_val = np.repeat(np.arange(7), 10)
+    x_val = np.arange(70, dtype=np.uint8).reshape(70, 1, 1)
+    mask = moved_validation_mask(y_val, 0.8, seed=1)
+    assert mask.sum() == 56 and all(mask[y_val == c].sum() == 8 for c in range(7))
+    np.testing.assert_array_equal(mask, moved_validation_mask(y_val, 0.8, seed=1))  # seeded
+    x_tr, y_tr, x_v, y_v = move_validation(x_val[:0], y_val[:0], x_val, y_val, 0.8, 2, seed=1)
+    assert len(y_tr) == 112 and len(y_v) == 14
+    assert not set(x_v.ravel().tolist()) & set(x_tr.ravel().tolist())
+
+
+def test_random_blur_blurs_only_the_chosen_images() -> None:
+    from emolab.training.train import random_blur
+
+    images = torch.from_numpy(np.stack([_face(i % 7, i) for i in range(16)]))
+    out = random_blur(images, 0.5, 3.0, torch.Generator().manual_seed(0))
+    changed = (out != images).flatten(1).any(1)
+    assert 0 < int(changed.sum()) < 16
+    lap = [np.mean([cv2.Laplacian(im, cv2.CV_64F).var() for im in t.numpy()]) for t in (images, out)]
+    assert lap[1] < lap[0]  # blurred images lose high frequencies
+    assert out.dtype == torch.uint8 and out.shape == images.shape

@@ -76,9 +76,11 @@ def _video_capture(path: Path) -> cv2.VideoCapture:
 
 
 class VideoFileSource(FrameSource):
-    """A video file. ``realtime=True`` paces frames at the native rate like a live camera
-    (frames the consumer did not take in time are skipped, as a camera would); otherwise
-    frames come as fast as they are decoded, for offline work.
+    """A video file standing in for a camera, or read for offline work.
+
+    ``realtime=True`` paces frames at the native rate like a live camera (frames the consumer
+    did not take in time are skipped, as a camera would); otherwise frames come as fast as
+    they are decoded.
     """
 
     def __init__(self, path: str | Path, realtime: bool = False, loop: bool = False) -> None:

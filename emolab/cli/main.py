@@ -25,13 +25,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true", help="log debugging details")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"emolab.cli.{name}")
-        except ModuleNotFoundError as exc:  # TODO(lead): remove once every command module exists
-            if exc.name == f"emolab.cli.{name}":
-                continue
-            raise
-        module.register(sub)
+        importlib.import_module(f"emolab.cli.{name}").register(sub)
     return parser
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 
 from emolab.cli.common import add_model_options, settings_from_args
 
@@ -21,7 +22,15 @@ def model_inventory(settings) -> dict:  # noqa: ANN001
     from emolab.detection import detector_cards, select_detector_card
     from emolab.errors import EmolabError
 
-    out: dict = {"models_dir": str(settings.models_dir), "detectors": [], "classifiers": [], "selected": {}}
+    from emolab.modelcards import uncarded_files
+
+    out: dict = {
+        "models_dir": str(settings.models_dir),
+        "detectors": [],
+        "classifiers": [],
+        "selected": {},
+        "uncarded": [str(p) for p in uncarded_files(settings.models_dir)],
+    }
     for key, cards, select, spec in (
         ("detector", detector_cards(settings), select_detector_card, settings.detector),
         ("classifier", classifier_cards(settings), select_classifier_card, settings.classifier),
@@ -67,5 +76,8 @@ def run(args: argparse.Namespace) -> int:
             print(f" {mark} {m['name']:<22} {m['backend']:<11} prio {m['priority']:>3}  {state}")
         sel = inv["selected"][key]
         print(f"   selected: {sel['name']} — {sel['reason']}")
+    for path in inv["uncarded"]:
+        print(f"\n! {path} has no model card, so it is not used: write {Path(path).stem}.json beside it "
+              "(see models/README.md)")
     print("\n(* = selected; choose another with --detector/--classifier or EMOLAB_DETECTOR/EMOLAB_CLASSIFIER)")
     return 0

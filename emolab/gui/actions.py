@@ -21,10 +21,6 @@ log = logging.getLogger(__name__)
 MAX_RECENT = 8
 
 
-def _tr(text: str) -> str:
-    return QCoreApplication.translate("actions", text)
-
-
 @dataclass(frozen=True)
 class ScreeningPlan:
     """What the marketer chose before pressing Start."""
@@ -40,17 +36,31 @@ def plan_problems(plan: ScreeningPlan) -> list[str]:
     """Why ``plan`` cannot start (empty when it can), as messages for the marketer."""
     problems = []
     if not plan.ad:
-        problems.append(_tr("Open the ad to show (File ▸ Open ad, or drop a video on the window)."))
+        problems.append(
+            QCoreApplication.translate(
+                "actions", "Open the ad to show (File ▸ Open ad, or drop a video on the window)."
+            )
+        )
     elif not Path(plan.ad).is_file():
-        problems.append(_tr("The ad file {0} does not exist; open it again.").format(plan.ad))
+        problems.append(
+            QCoreApplication.translate("actions", "The ad file {0} does not exist; open it again.").format(plan.ad)
+        )
     if not plan.camera:
-        problems.append(_tr("Pick a camera, or a video file standing in for one."))
+        problems.append(QCoreApplication.translate("actions", "Pick a camera, or a video file standing in for one."))
     elif not plan.camera.isdigit() and not Path(plan.camera).is_file():
-        problems.append(_tr("The camera stand-in {0} does not exist; pick the file again.").format(plan.camera))
+        problems.append(
+            QCoreApplication.translate(
+                "actions", "The camera stand-in {0} does not exist; pick the file again."
+            ).format(plan.camera)
+        )
     if not plan.respondent.strip():
-        problems.append(_tr("Enter the respondent id (a pseudonym, not a name)."))
+        problems.append(QCoreApplication.translate("actions", "Enter the respondent id (a pseudonym, not a name)."))
     if not plan.consent:
-        problems.append(_tr("Tick the consent box: the respondent must agree before filming starts."))
+        problems.append(
+            QCoreApplication.translate(
+                "actions", "Tick the consent box: the respondent must agree before filming starts."
+            )
+        )
     return problems
 
 
@@ -70,7 +80,7 @@ def camera_choices() -> list[tuple[str, str]]:
     from emolab.capture import list_cameras
 
     try:
-        return [(_tr("Camera {0}").format(i), str(i)) for i in list_cameras()]
+        return [(QCoreApplication.translate("actions", "Camera {0}").format(i), str(i)) for i in list_cameras()]
     except Exception as exc:  # noqa: BLE001 - a broken driver must not stop the window opening
         log.warning("could not list cameras: %s", exc)
         return []
@@ -86,8 +96,8 @@ def model_choices(settings: Settings) -> dict[str, list[tuple[str, str]]]:
     inv = model_inventory(settings)
     out: dict[str, list[tuple[str, str]]] = {}
     for key in ("detector", "classifier"):
-        selected = inv["selected"][key].get("name") or _tr("none installed")
-        choices = [(_tr("auto ({0})").format(selected), "auto")]
+        selected = inv["selected"][key].get("name") or QCoreApplication.translate("actions", "none installed")
+        choices = [(QCoreApplication.translate("actions", "auto ({0})").format(selected), "auto")]
         choices += [(f"{m['name']} ({m['backend']})", m["name"]) for m in inv[key + "s"] if m["installed"]]
         out[key] = choices
     return out
@@ -115,8 +125,10 @@ def build_session_report(session_dir: str | Path) -> Path:
     try:
         from emolab.report import build_session_report as build
     except ImportError as exc:
-        raise ReportUnavailable(_tr("Reports are not available in this version of emolab ({0}). The session "
-                                    "files are saved in {1}.").format(exc, session_dir)) from exc
+        msg = QCoreApplication.translate(
+            "actions", "Reports are not available in this version of emolab ({0}). The session files are saved in {1}."
+        )
+        raise ReportUnavailable(msg.format(exc, session_dir)) from exc
     return Path(build(Path(session_dir)))
 
 
@@ -129,11 +141,16 @@ def build_study_report(folder: str | Path) -> Path:
     """
     sessions = session_dirs_in(folder)
     if not sessions:
-        raise EmolabError(_tr("{0} holds no emolab session folders; choose the folder your sessions are saved "
-                              "in.").format(folder))
+        msg = QCoreApplication.translate(
+            "actions", "{0} holds no emolab session folders; choose the folder your sessions are saved in."
+        )
+        raise EmolabError(msg.format(folder))
     try:
         from emolab.report import build_study_report as build
     except ImportError as exc:
-        raise ReportUnavailable(_tr("Study reports are not available in this version of emolab ({0}).")
-                                .format(exc)) from exc
+        raise ReportUnavailable(
+            QCoreApplication.translate(
+                "actions", "Study reports are not available in this version of emolab ({0})."
+            ).format(exc)
+        ) from exc
     return Path(build(sessions, Path(folder)))

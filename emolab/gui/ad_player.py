@@ -1,6 +1,6 @@
-"""The ad pane: QMediaPlayer with picture and sound, the calibration countdown, and the
-:class:`~emolab.adclock.AdClock` every result is stamped with.
+"""The ad pane: QMediaPlayer with picture and sound, and the calibration countdown.
 
+The player drives the :class:`~emolab.adclock.AdClock` every result is stamped with.
 The clock is updated on the GUI thread from the player's position and state signals; the
 worker reads it from its own thread.
 """
@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
 from PySide6.QtGui import QKeySequence, QScreen, QShortcut
-from PySide6.QtMultimedia import QAudioOutput, QMediaPlayer
+from PySide6.QtMultimedia import QAudioOutput, QMediaDevices, QMediaPlayer
 from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
@@ -84,8 +84,15 @@ class AdPlayer(QObject):
         self.clock = clock
         self.pane = AdPane()
         self.player = QMediaPlayer(self)
-        self.audio = QAudioOutput(self)
-        self.player.setAudioOutput(self.audio)
+        # Only with a sound device: besides being useless without one, a QAudioOutput made in
+        # Python is a PySide wrapper whose disconnectNotify needs the GIL when Qt's FFmpeg
+        # threads tear down their audio renderer, which can deadlock with the GUI thread.
+        self.audio: QAudioOutput | None = None
+        if QMediaDevices.audioOutputs():
+            self.audio = QAudioOutput(self)
+            self.player.setAudioOutput(self.audio)
+        else:
+            log.info("no audio output device: the ad plays without sound")
         self.player.setVideoOutput(self.pane.video)
         self.state = "idle"
         self.paused = False
@@ -96,7 +103,7 @@ class AdPlayer(QObject):
         self.player.playbackStateChanged.connect(self._sync)
         self.player.mediaStatusChanged.connect(self._on_status)
         self.player.errorOccurred.connect(self._on_error)
-        self.player.durationChanged.connect(self.durationChanged)
+        self.player.durationChanged.connect(lambda ms: self.durationChanged.emit(int(ms)))
         self.pane.show_message(self.tr("Open an ad to begin"))
 
     def load(self, path: str | Path) -> None:
@@ -114,7 +121,7 @@ class AdPlayer(QObject):
     def start(self, calibration_s: float = 0.0) -> None:
         """Start the calibration countdown, or the ad straight away."""
         self.paused = False
-        self.player.stop()
+        self.player.pause()  # pause, not stop: stopping tears the playback engine down (see above)
         if calibration_s > 0:
             self.state = "calibration"
             self.clock.update(-calibration_s * 1000.0, playing=True)
@@ -161,7 +168,7 @@ class AdPlayer(QObject):
         self.state = "idle"
         self.paused = False
         self._cal_timer.stop()
-        self.player.stop()
+        self.player.pause()
         self.pane.show_message(self.tr("The screening has ended. Thank you!"))
 
     def _sync(self, *_: object) -> None:
@@ -181,7 +188,8 @@ class AdPlayer(QObject):
         if error == QMediaPlayer.Error.NoError:
             return
         msg = self.tr("The ad cannot be played ({0}); convert it to H.264 MP4 and open it again.").format(
-            text or self.tr("unknown error"))
+            text or self.tr("unknown error")
+        )
         log.warning("%s", msg)
         self.errored.emit(msg)
 

@@ -1,6 +1,6 @@
-"""Translations: Qt's .qm catalogues under ``resources/i18n/`` and the translated names of
-emotions and groups.
+"""Translations: Qt's .qm catalogues and the translated names of emotions and groups.
 
+Catalogues live under ``resources/i18n/``.
 Sources are ``resources/i18n/emolab_<lang>.ts`` (updated with ``pyside6-lupdate``, compiled
 with ``pyside6-lrelease``; see ``resources/i18n/README.md``).
 """

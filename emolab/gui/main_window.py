@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, QUrl, Signal
-from PySide6.QtGui import QAction, QDesktopServices, QGuiApplication, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFileDialog,
     QFormLayout,
-    QFrame,
     QGroupBox,
     QHBoxLayout,
     QLabel,
@@ -33,6 +33,7 @@ from emolab.adclock import AdClock
 from emolab.errors import EmolabError
 from emolab.gui import actions
 from emolab.gui.ad_player import AdPlayer, FullScreenAd, screen_names
+from emolab.gui.message_bar import MessageBar
 from emolab.gui.plots import EmotionCurves
 from emolab.gui.preview import CameraPreview
 from emolab.gui.worker import LiveResult, ScreeningConfig, ScreeningWorker, SessionOutcome
@@ -56,49 +57,9 @@ class WindowOptions:
     stop_after_s: float | None = None  # end the screening this long after the ad starts
     quit_when_done: bool = False
     loop_video: bool = True
-
-
-class MessageBar(QFrame):
-    """A non-modal message line above the work area, with optional action buttons."""
-
-    STYLES = {
-        "info": "background:#e8f0fe; color:#174ea6;",
-        "ok": "background:#e6f4ea; color:#0d652d;",
-        "warning": "background:#fef7e0; color:#8a4b00;",
-        "error": "background:#fce8e6; color:#a50e0e;",
-    }
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.label = QLabel(self)
-        self.label.setWordWrap(True)
-        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        self._buttons: list[QPushButton] = []
-        self._layout = QHBoxLayout(self)
-        self._layout.setContentsMargins(10, 6, 6, 6)
-        self._layout.addWidget(self.label, 1)
-        close = QToolButton(self)
-        close.setText("✕")
-        close.setAutoRaise(True)
-        close.clicked.connect(self.hide)
-        self._layout.addWidget(close)
-        self.kind = ""
-        self.hide()
-
-    def show_message(self, kind: str, text: str, buttons: list[tuple[str, object]] | None = None) -> None:
-        for b in self._buttons:
-            b.deleteLater()
-        self._buttons = []
-        for title, slot in buttons or []:
-            b = QPushButton(title, self)
-            b.clicked.connect(slot)
-            self._layout.insertWidget(self._layout.count() - 1, b)
-            self._buttons.append(b)
-        self.kind = kind
-        self.setStyleSheet(f"MessageBar {{ {self.STYLES.get(kind, '')} border-radius:4px; }}"
-                           f"QLabel {{ {self.STYLES.get(kind, '')} }}")
-        self.label.setText(text)
-        self.show()
+    sessions_dir: str | None = None
+    detector: str | None = None
+    classifier: str | None = None
 
 
 class MainWindow(QMainWindow):
@@ -106,6 +67,8 @@ class MainWindow(QMainWindow):
 
     #: Emitted on the GUI thread once a screening's session is closed (a SessionOutcome).
     screeningFinished = Signal(object)  # noqa: N815 (Qt naming)
+    #: Emitted when the models are loaded and the ad (or its calibration) starts.
+    screeningStarted = Signal()  # noqa: N815 (Qt naming)
 
     def __init__(self, settings: Settings, store: QSettings, options: WindowOptions | None = None) -> None:
         super().__init__()
@@ -118,6 +81,7 @@ class MainWindow(QMainWindow):
         self.last_outcome: SessionOutcome | None = None
         self._pipeline_cache: tuple[tuple, object] | None = None
         self._latest: LiveResult | None = None
+        self._shown_latency_ms = 0.0
         self._fullscreen: FullScreenAd | None = None
         self.state = "idle"  # idle | loading | running | paused | stopping
         self.setWindowTitle(self.tr("emolab — screening room"))
@@ -144,7 +108,7 @@ class MainWindow(QMainWindow):
         self._apply_options()
         self._update_controls()
         if self.options.autostart:
-            QTimer.singleShot(0, self.start)
+            QTimer.singleShot(0, self._autostart)
 
     # ---- construction -------------------------------------------------------------------------
     def _action(self, text: str, shortcut: QKeySequence | str | None, slot: object, tip: str = "") -> QAction:
@@ -152,24 +116,31 @@ class MainWindow(QMainWindow):
         if shortcut:
             act.setShortcut(QKeySequence(shortcut))
             act.setShortcutContext(Qt.ShortcutContext.ApplicationShortcut)
-        act.setToolTip(f"{tip or text.replace('&', '')} ({act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)})"
-                       if shortcut else tip or text.replace("&", ""))
+        tip = tip or text.replace("&", "")
+        keys = act.shortcut().toString(QKeySequence.SequenceFormat.NativeText)
+        act.setToolTip(f"{tip} ({keys})" if keys else tip)
         act.triggered.connect(slot)
         self.addAction(act)
         return act
 
     def _build_actions(self) -> None:
         self.act_open = self._action(self.tr("&Open ad…"), QKeySequence.StandardKey.Open, self.ask_ad)
-        self.act_camera_file = self._action(self.tr("Use a &video file as camera…"), "Ctrl+Shift+O",
-                                            self.ask_camera_file)
-        self.act_start = self._action(self.tr("&Start"), "F5", self.start,
-                                      self.tr("Start the camera analysis and the ad together"))
-        self.act_pause = self._action(self.tr("&Pause"), "F6", self.toggle_pause,
-                                      self.tr("Pause or resume the ad and the analysis together"))
-        self.act_stop = self._action(self.tr("S&top"), "F8", lambda: self.stop(),
-                                     self.tr("Stop and save the session"))
-        self.act_fullscreen = self._action(self.tr("Ad &full screen"), "F11", self.toggle_fullscreen,
-                                           self.tr("Show the ad full screen on the chosen screen"))
+        self.act_camera_file = self._action(
+            self.tr("Use a &video file as camera…"), "Ctrl+Shift+O", self.ask_camera_file
+        )
+        self.act_start = self._action(
+            self.tr("&Start"), "F5", self.start, self.tr("Start the camera analysis and the ad together")
+        )
+        self.act_pause = self._action(
+            self.tr("&Pause"), "F6", self.toggle_pause, self.tr("Pause or resume the ad and the analysis together")
+        )
+        self.act_stop = self._action(self.tr("S&top"), "F8", lambda: self.stop(), self.tr("Stop and save the session"))
+        self.act_fullscreen = self._action(
+            self.tr("Ad &full screen"),
+            "F11",
+            self.toggle_fullscreen,
+            self.tr("Show the ad full screen on the chosen screen"),
+        )
         self.act_report = self._action(self.tr("Open session &report"), "Ctrl+R", self.open_report)
         self.act_study = self._action(self.tr("Study report from a &folder…"), "Ctrl+Shift+R", self.ask_study)
         self.act_folder = self._action(self.tr("Open session f&older"), "Ctrl+Shift+F", self.open_folder)
@@ -183,8 +154,10 @@ class MainWindow(QMainWindow):
         self.ad_edit.setPlaceholderText(self.tr("drop a video here or click Open"))
         self.ad_edit.editingFinished.connect(lambda: self.set_ad(self.ad_edit.text()) if self.ad_edit.text() else None)
         open_btn = QToolButton()
-        open_btn.setDefaultAction(self.act_open)
         open_btn.setText(self.tr("Open…"))
+        open_btn.setToolTip(self.act_open.toolTip())
+        open_btn.clicked.connect(self.ask_ad)
+        self.open_btn = open_btn
         self.recent_menu_btn = QToolButton()
         self.recent_menu_btn.setText(self.tr("Recent"))
         self.recent_menu_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
@@ -192,7 +165,9 @@ class MainWindow(QMainWindow):
         ad_row.addWidget(self.ad_edit, 1)
         ad_row.addWidget(open_btn)
         ad_row.addWidget(self.recent_menu_btn)
-        form.addRow(self.tr("&Ad:"), ad_row)
+        ad_label = QLabel(self.tr("&Ad:"))
+        ad_label.setBuddy(self.ad_edit)
+        form.addRow(ad_label, ad_row)
         self.camera_combo = QComboBox()
         self.camera_combo.activated.connect(self._on_camera_activated)
         cam_label = QLabel(self.tr("&Camera:"))
@@ -203,7 +178,7 @@ class MainWindow(QMainWindow):
         resp_label = QLabel(self.tr("&Respondent id:"))
         resp_label.setBuddy(self.respondent_edit)
         form.addRow(resp_label, self.respondent_edit)
-        self.consent_check = QCheckBox(self.tr("The respondent &consents to being filmed and analysed"))
+        self.consent_check = QCheckBox(self.tr("Co&nsent: the respondent agrees to being filmed and analysed"))
         self.consent_check.toggled.connect(self._update_controls)
         form.addRow(self.consent_check)
         self.calibration_spin = QDoubleSpinBox()
@@ -211,7 +186,7 @@ class MainWindow(QMainWindow):
         self.calibration_spin.setDecimals(0)
         self.calibration_spin.setSuffix(self.tr(" s"))
         self.calibration_spin.setToolTip(self.tr("Seconds of resting face recorded before the ad (0 = none)"))
-        cal_label = QLabel(self.tr("Ca&libration:"))
+        cal_label = QLabel(self.tr("Cali&bration:"))
         cal_label.setBuddy(self.calibration_spin)
         form.addRow(cal_label, self.calibration_spin)
         self.detector_combo = QComboBox()
@@ -219,7 +194,14 @@ class MainWindow(QMainWindow):
         form.addRow(self.tr("Face detector:"), self.detector_combo)
         form.addRow(self.tr("Emotion model:"), self.classifier_combo)
         self.screen_combo = QComboBox()
-        form.addRow(self.tr("Ad screen:"), self.screen_combo)
+        fs_btn = QToolButton()
+        fs_btn.setText(self.tr("Full screen"))
+        fs_btn.setToolTip(self.act_fullscreen.toolTip())
+        fs_btn.clicked.connect(self.toggle_fullscreen)
+        screen_row = QHBoxLayout()
+        screen_row.addWidget(self.screen_combo, 1)
+        screen_row.addWidget(fs_btn)
+        form.addRow(self.tr("Ad screen:"), screen_row)
         self.sessions_edit = QLineEdit()
         sess_btn = QToolButton()
         sess_btn.setText("…")
@@ -238,7 +220,8 @@ class MainWindow(QMainWindow):
         self.stop_btn = QPushButton(self.tr("Stop"))
         self.stop_btn.setStyleSheet("QPushButton:enabled { background:#c5221f; color:white; font-weight:bold; }")
         self.stop_btn.clicked.connect(lambda: self.stop())
-        for b, act in ((self.start_btn, self.act_start), (self.pause_btn, self.act_pause), (self.stop_btn, self.act_stop)):
+        pairs = ((self.start_btn, self.act_start), (self.pause_btn, self.act_pause), (self.stop_btn, self.act_stop))
+        for b, act in pairs:
             b.setMinimumHeight(34)
             b.setToolTip(act.toolTip())
             buttons.addWidget(b)
@@ -270,6 +253,7 @@ class MainWindow(QMainWindow):
         self.right_split.addWidget(curves_box)
         self.right_split.setStretchFactor(0, 3)
         self.right_split.setStretchFactor(1, 2)
+        self.right_split.setSizes([520, 420])  # the ad is what the room is about: give it the most room
         self.main_split = QSplitter(Qt.Orientation.Horizontal)
         self.main_split.addWidget(left)
         self.main_split.addWidget(self.right_split)
@@ -291,10 +275,12 @@ class MainWindow(QMainWindow):
         self.progress_bar.setMaximumWidth(140)
         self.progress_bar.hide()
         self.fps_label, self.latency_label, self.face_label, self.dropped_label = (QLabel() for _ in range(4))
-        self.models_label = QLabel(self.tr("models: not loaded"))
+        self.models_label = QLabel(self.tr("Models: loaded at Start"))
         sb.addWidget(self.state_label, 1)
         sb.addWidget(self.progress_bar)
+        self.state_label.setStyleSheet("font-weight: bold;")
         for lab in (self.fps_label, self.latency_label, self.face_label, self.dropped_label, self.models_label):
+            lab.setContentsMargins(8, 0, 8, 0)
             sb.addPermanentWidget(lab)
         self._show_live_stats(None)
 
@@ -314,8 +300,10 @@ class MainWindow(QMainWindow):
         for act in (self.act_start, self.act_pause, self.act_stop, self.act_fullscreen):
             screening.addAction(act)
         lang_menu = self.menuBar().addMenu(self.tr("&Language"))
+        lang_group = QActionGroup(self)  # one choice at a time
         for code, name in (("", self.tr("System language")), ("en", "English"), ("ru", "Русский")):
             act = lang_menu.addAction(name)
+            lang_group.addAction(act)
             act.setCheckable(True)
             act.setChecked(str(self.store.value("language", "")) == code)
             act.triggered.connect(lambda _=False, c=code: self.set_language(c))
@@ -327,14 +315,17 @@ class MainWindow(QMainWindow):
         if geometry is not None:
             self.restoreGeometry(geometry)
         else:
-            self.resize(1280, 800)
+            avail = QGuiApplication.primaryScreen().availableGeometry()
+            self.resize(max(1024, min(1600, int(avail.width() * 0.9))), max(700, min(1000, int(avail.height() * 0.9))))
         self.recent = [str(p) for p in (s.value("recent_ads", []) or []) if Path(str(p)).is_file()]
         self._fill_recent()
         self._fill_cameras(str(s.value("camera", "")))
         self.calibration_spin.setValue(float(s.value("calibration_s", self.base_settings.calibration_s)))
         self.sessions_edit.setText(str(s.value("sessions_dir", self.base_settings.sessions_dir)))
-        self._fill_models(str(s.value("detector", self.base_settings.detector)),
-                          str(s.value("classifier", self.base_settings.classifier)))
+        self._fill_models(
+            str(s.value("detector", self.base_settings.detector)),
+            str(s.value("classifier", self.base_settings.classifier)),
+        )
         self._fill_screens(str(s.value("screen", "")))
         ad = str(s.value("ad", ""))
         if ad and Path(ad).is_file():
@@ -365,6 +356,13 @@ class MainWindow(QMainWindow):
             self.consent_check.setChecked(True)
         if o.calibration_s is not None:
             self.calibration_spin.setValue(o.calibration_s)
+        if o.sessions_dir:
+            self.sessions_edit.setText(str(o.sessions_dir))
+        if o.detector or o.classifier:
+            self._fill_models(
+                o.detector or str(self.detector_combo.currentData()),
+                o.classifier or str(self.classifier_combo.currentData()),
+            )
 
     def _fill_recent(self) -> None:
         self.recent_menu.clear()
@@ -391,8 +389,10 @@ class MainWindow(QMainWindow):
         except EmolabError as exc:
             self.message.show_message("error", str(exc))
             choices = {"detector": [("auto", "auto")], "classifier": [("auto", "auto")]}
-        for combo, key, current in ((self.detector_combo, "detector", detector),
-                                    (self.classifier_combo, "classifier", classifier)):
+        for combo, key, current in (
+            (self.detector_combo, "detector", detector),
+            (self.classifier_combo, "classifier", classifier),
+        ):
             combo.clear()
             for label, spec in choices[key]:
                 combo.addItem(label, spec)
@@ -428,8 +428,9 @@ class MainWindow(QMainWindow):
             self.ask_camera_file()
 
     def ask_camera_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Video standing in for the camera"), "",
-                                              self.tr("Videos ({0})").format(VIDEO_FILTER))
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Video standing in for the camera"), "", self.tr("Videos ({0})").format(VIDEO_FILTER)
+        )
         if path:
             self.set_camera(path)
         elif self.camera_combo.currentData() == "?file":
@@ -437,7 +438,9 @@ class MainWindow(QMainWindow):
 
     def ask_ad(self) -> None:
         start = str(Path(self.ad_edit.text()).parent) if self.ad_edit.text() else ""
-        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open ad"), start, self.tr("Videos ({0})").format(VIDEO_FILTER))
+        path, _ = QFileDialog.getOpenFileName(
+            self, self.tr("Open ad"), start, self.tr("Videos ({0})").format(VIDEO_FILTER)
+        )
         if path:
             self.set_ad(path)
 
@@ -446,6 +449,7 @@ class MainWindow(QMainWindow):
             self.message.show_message("error", self.tr("The ad file {0} does not exist.").format(path))
             return
         self.ad_edit.setText(str(Path(path).resolve()))
+        self.ad_edit.setToolTip(self.ad_edit.text())
         self.ad_player.load(path)
         if remember:
             self.recent = actions.add_recent(self.recent, path)
@@ -473,8 +477,11 @@ class MainWindow(QMainWindow):
     # ---- the screening ------------------------------------------------------------------------
     def plan(self) -> actions.ScreeningPlan:
         return actions.ScreeningPlan(
-            ad=self.ad_edit.text(), camera=self.camera_spec(), respondent=self.respondent_edit.text().strip(),
-            consent=self.consent_check.isChecked(), calibration_s=self.calibration_spin.value(),
+            ad=self.ad_edit.text(),
+            camera=self.camera_spec(),
+            respondent=self.respondent_edit.text().strip(),
+            consent=self.consent_check.isChecked(),
+            calibration_s=self.calibration_spin.value(),
         )
 
     def start(self) -> bool:
@@ -499,12 +506,24 @@ class MainWindow(QMainWindow):
         key = (settings.detector, settings.classifier, str(settings.models_dir), settings.trust_pickles)
         cached = self._pipeline_cache[1] if self._pipeline_cache and self._pipeline_cache[0] == key else None
         self._pipeline_key = key
-        config = ScreeningConfig(settings=settings, ad_path=Path(plan.ad), camera=plan.camera,
-                                 respondent=plan.respondent, calibration_s=plan.calibration_s,
-                                 loop_video=self.options.loop_video, pipeline=cached)
+        config = ScreeningConfig(
+            settings=settings,
+            ad_path=Path(plan.ad),
+            camera=plan.camera,
+            respondent=plan.respondent,
+            calibration_s=plan.calibration_s,
+            loop_video=self.options.loop_video,
+            pipeline=cached,
+            consent_source="command line" if self.options.consent else "checkbox",
+        )
         self._save()
         self.start_worker(config)
         return True
+
+    def _autostart(self) -> None:
+        if not self.start() and self.options.quit_when_done:
+            log.error("cannot start the screening: %s", self.message.label.text())
+            self.close()
 
     def start_worker(self, config: ScreeningConfig) -> None:
         """Run ``config`` (the window's own plan, or one a test or tool made)."""
@@ -535,7 +554,7 @@ class MainWindow(QMainWindow):
         if self.worker is None or self.worker.stopping:
             return
         self.progress_bar.hide()
-        self.models_label.setText(self.tr("models: {0}").format(description))
+        self.models_label.setText(self.tr("Models: {0}").format(description))
         self._set_state("running")
         self.ad_player.start(self.worker.config.calibration_s)
         self.worker.begin()
@@ -543,10 +562,15 @@ class MainWindow(QMainWindow):
         self._status_timer.start()
         if self.options.stop_after_s:
             self._stop_timer.start(round(self.options.stop_after_s * 1000))
+        self.screeningStarted.emit()
 
     def _on_result(self, live: LiveResult) -> None:
         # Results only feed buffers here; drawing happens on timers.
         self._latest = live
+        # Capture → on screen, including any wait in the GUI thread's queue (the worker's own
+        # figure, live.latency_ms, stops at the result).
+        self._shown_latency_ms = (time.monotonic() - live.result.captured_at) * 1000.0
+        log.debug("result latency %.0f ms, shown after %.0f ms", live.latency_ms, self._shown_latency_ms)
         self.curves.add(live.ad_ms, [f.smoothed for f in live.result.faces])
         self.preview.show_frame(live.preview, live.preview_scale, list(live.result.faces))
 
@@ -590,28 +614,35 @@ class MainWindow(QMainWindow):
         text = head.format(outcome.folder)
         if outcome.status == "failed" and outcome.reason:
             text += "\n" + outcome.reason
-        self.message.show_message(kind, text, [(self.tr("Open folder"), self.open_folder),
-                                               (self.tr("Open report"), self.open_report)])
+        self.message.show_message(
+            kind, text, [(self.tr("Open folder"), self.open_folder), (self.tr("Open report"), self.open_report)]
+        )
 
     def _on_worker_finished(self) -> None:
-        self._status_timer.stop()
-        self._stop_timer.stop()
-        self.curves.stop()
-        self.ad_player.stop()
-        if self.thread is not None:
-            self.thread.quit()
-            self.thread.wait(5000)
-            self.thread.deleteLater()
-        if self.worker is not None:
-            self.worker.deleteLater()
-        self.thread = self.worker = None
-        self.progress_bar.hide()
+        self._release_thread()
         self._set_state("idle")
         self._refresh_live()
         outcome = self.last_outcome
         self.screeningFinished.emit(outcome)
         if self.options.quit_when_done:
             QTimer.singleShot(0, self.close)
+
+    def _release_thread(self, timeout_ms: int = 5000) -> None:
+        """Stop timers and the ad, and wait for the (finishing) worker thread to end."""
+        self._status_timer.stop()
+        self._stop_timer.stop()
+        self.curves.stop()
+        self.ad_player.stop()
+        if self.thread is not None:
+            self.thread.quit()
+            if not self.thread.wait(timeout_ms):
+                log.error("the screening thread did not stop within %d ms", timeout_ms)
+                return
+            self.thread.deleteLater()
+        if self.worker is not None:
+            self.worker.deleteLater()
+        self.thread = self.worker = None
+        self.progress_bar.hide()
 
     # ---- state and status ---------------------------------------------------------------------
     def _set_state(self, state: str) -> None:
@@ -628,8 +659,18 @@ class MainWindow(QMainWindow):
 
     def _update_controls(self) -> None:
         idle = self.state == "idle"
-        setup = (self.ad_edit, self.camera_combo, self.respondent_edit, self.consent_check, self.calibration_spin,
-                 self.detector_combo, self.classifier_combo, self.sessions_edit, self.recent_menu_btn)
+        setup = (
+            self.ad_edit,
+            self.camera_combo,
+            self.respondent_edit,
+            self.consent_check,
+            self.calibration_spin,
+            self.detector_combo,
+            self.classifier_combo,
+            self.sessions_edit,
+            self.recent_menu_btn,
+            self.open_btn,
+        )
         for w in setup:
             w.setEnabled(idle)
         self.act_open.setEnabled(idle)
@@ -637,8 +678,9 @@ class MainWindow(QMainWindow):
         can_start = idle and self.consent_check.isChecked()
         self.act_start.setEnabled(can_start)
         self.start_btn.setEnabled(can_start)
-        self.start_btn.setToolTip(self.act_start.toolTip() if self.consent_check.isChecked()
-                                  else self.tr("Tick the consent box first"))
+        self.start_btn.setToolTip(
+            self.act_start.toolTip() if self.consent_check.isChecked() else self.tr("Tick the consent box first")
+        )
         running = self.state in ("running", "paused")
         self.act_pause.setEnabled(running)
         self.pause_btn.setEnabled(running)
@@ -652,17 +694,29 @@ class MainWindow(QMainWindow):
 
     def _refresh_live(self) -> None:
         self._show_live_stats(self._latest)
+        pos = self.ad_player.position_ms()
+        if pos is not None and self.state in ("running", "paused"):
+            what = (
+                self.tr("Paused")
+                if self.state == "paused"
+                else (self.tr("Calibrating") if pos < 0 else self.tr("Recording"))
+            )
+            self.state_label.setText(
+                self.tr("{0} — ad {1} / {2}").format(
+                    what, _clock_text(pos), _clock_text(self.ad_player.player.duration())
+                )
+            )
 
     def _show_live_stats(self, live: LiveResult | None) -> None:
         if live is None:
             for lab in (self.fps_label, self.latency_label, self.face_label, self.dropped_label):
                 lab.setText("")
-            self.fps_label.setText(self.tr("fps: –"))
+            self.fps_label.setText(self.tr("Processing: – fps"))
             return
-        self.fps_label.setText(self.tr("{0:.1f} fps").format(live.fps))
-        self.latency_label.setText(self.tr("latency {0:.0f} ms").format(live.latency_ms))
-        self.face_label.setText(self.tr("face in {0:.0%} of frames").format(live.face_ratio))
-        self.dropped_label.setText(self.tr("dropped {0}").format(live.dropped))
+        self.fps_label.setText(self.tr("Processing: {0:.1f} fps").format(live.fps))
+        self.latency_label.setText(self.tr("Latency: {0:.0f} ms").format(self._shown_latency_ms))
+        self.face_label.setText(self.tr("Face found: {0:.0f}% of frames").format(live.face_ratio * 100))
+        self.dropped_label.setText(self.tr("Dropped: {0} frames").format(live.dropped))
 
     def _on_duration(self, duration_ms: int) -> None:
         if duration_ms > 0:
@@ -684,8 +738,9 @@ class MainWindow(QMainWindow):
         QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
 
     def ask_study(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, self.tr("Folder with the sessions of one ad"),
-                                                  self.sessions_edit.text())
+        folder = QFileDialog.getExistingDirectory(
+            self, self.tr("Folder with the sessions of one ad"), self.sessions_edit.text()
+        )
         if folder:
             self.open_study(folder)
 
@@ -724,27 +779,37 @@ class MainWindow(QMainWindow):
     # ---- shutting down ------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 15000) -> None:
         """Stop any screening (its session is saved) and wait for the worker thread."""
-        self._stop_timer.stop()
-        self._status_timer.stop()
-        self.curves.timer.stop()
         if self.worker is not None:
             self.worker.stop("stopped", "the window was closed")
-        if self.thread is not None:
-            self.thread.quit()
-            if not self.thread.wait(timeout_ms):
-                log.error("the screening thread did not stop within %d ms", timeout_ms)
+        self._release_thread(timeout_ms)
+        if self.state != "idle":
+            self._set_state("idle")
         self.ad_player.close()
         if self._fullscreen is not None:
             self._fullscreen.close()
 
     def closeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
-        if self.state in ("running", "paused") and not self.options.quit_when_done and self.isVisible() \
-                and not self.options.autostart:
-            answer = QMessageBox.question(self, self.tr("Stop the screening?"),
-                                          self.tr("A screening is running. Stop it, save the session and quit?"))
+        if (
+            self.state in ("running", "paused")
+            and not self.options.quit_when_done
+            and self.isVisible()
+            and not self.options.autostart
+        ):
+            answer = QMessageBox.question(
+                self,
+                self.tr("Stop the screening?"),
+                self.tr("A screening is running. Stop it, save the session and quit?"),
+            )
             if answer != QMessageBox.StandardButton.Yes:
                 event.ignore()
                 return
         self.shutdown()
         self._save()
         super().closeEvent(event)
+
+
+def _clock_text(ms: float) -> str:
+    """``m:ss`` (``-0:03`` during calibration)."""
+    sign = "-" if ms < 0 else ""
+    sec = int(abs(ms) // 1000)
+    return f"{sign}{sec // 60}:{sec % 60:02d}"

@@ -7,6 +7,7 @@ playhead, so the window stays responsive whatever the camera rate.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 
 import numpy as np
@@ -17,10 +18,15 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from emolab.emotions import EMOTIONS, GROUPS, group_probabilities
 from emolab.gui.i18n import emotion_name, group_name
 
-#: Colours people read without a legend: happy yellow-green, angry red, sad blue, …
+#: Colours with a meaning people already read: happy green, angry red, sad blue, neutral grey.
 EMOTION_COLORS = {
-    "angry": "#d62728", "disgust": "#8c564b", "fear": "#9467bd", "happy": "#2ca02c",
-    "sad": "#1f77b4", "surprise": "#ff7f0e", "neutral": "#7f7f7f",
+    "angry": "#d62728",
+    "disgust": "#8c564b",
+    "fear": "#9467bd",
+    "happy": "#2ca02c",
+    "sad": "#1f77b4",
+    "surprise": "#ff7f0e",
+    "neutral": "#7f7f7f",
 }
 GROUP_COLORS = {"positive": "#2ca02c", "negative": "#d62728", "neutral": "#7f7f7f"}
 REDRAW_HZ = 25
@@ -65,8 +71,9 @@ class EmotionCurves(QWidget):
         capacity: rows kept (one per analysed frame); 30 fps for 20 minutes by default.
     """
 
-    def __init__(self, playhead_ms: Callable[[], float | None], capacity: int = 36_000,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, playhead_ms: Callable[[], float | None], capacity: int = 36_000, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self._playhead_ms = playhead_ms
         self.emotions = RingBuffer(capacity, len(EMOTIONS))
@@ -78,23 +85,26 @@ class EmotionCurves(QWidget):
         self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         layout.addWidget(self.view)
-        self.emotion_plot = self._make_plot(self.tr("Emotions (smoothed probability)"), row=0)
-        self.group_plot = self._make_plot(self.tr("Groups"), row=1)
+        self.emotion_plot = self._make_plot(row=0)
+        self.group_plot = self._make_plot(row=1)
         self.group_plot.setXLink(self.emotion_plot)
         self.group_plot.setLabel("bottom", self.tr("Ad time (s)"))
+        # The legend is the plot's title line: compact, and never drawn over the curves.
+        self.emotion_plot.setTitle(
+            _legend_html(self.tr("Emotions"), {emotion_name(e): EMOTION_COLORS[e] for e in EMOTIONS}), size="10pt"
+        )
+        self.group_plot.setTitle(
+            _legend_html(self.tr("Groups"), {group_name(g): GROUP_COLORS[g] for g in GROUPS}), size="10pt"
+        )
         self.emotion_lines = {
-            e: self.emotion_plot.plot(pen=pg.mkPen(EMOTION_COLORS[e], width=2), name=emotion_name(e),
-                                      connect="finite")
-            for e in EMOTIONS
+            e: self.emotion_plot.plot(pen=pg.mkPen(EMOTION_COLORS[e], width=2), connect="finite") for e in EMOTIONS
         }
         self.group_lines = {
-            g: self.group_plot.plot(pen=pg.mkPen(GROUP_COLORS[g], width=3), name=group_name(g), connect="finite")
-            for g in GROUPS
+            g: self.group_plot.plot(pen=pg.mkPen(GROUP_COLORS[g], width=3), connect="finite") for g in GROUPS
         }
-        for plot, lines in ((self.emotion_plot, self.emotion_lines), (self.group_plot, self.group_lines)):
-            for line in lines.values():
-                line.setClipToView(True)
-                line.setDownsampling(auto=True, method="peak")
+        for line in [*self.emotion_lines.values(), *self.group_lines.values()]:
+            line.setClipToView(True)
+            line.setDownsampling(auto=True, method="peak")
         self.playheads = []
         for plot in (self.emotion_plot, self.group_plot):
             head = pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen("#000000", width=1.5))
@@ -105,15 +115,13 @@ class EmotionCurves(QWidget):
         self.timer.setInterval(1000 // REDRAW_HZ)
         self.timer.timeout.connect(self.redraw)
 
-    def _make_plot(self, title: str, row: int) -> pg.PlotItem:
+    def _make_plot(self, row: int) -> pg.PlotItem:
         plot = self.view.addPlot(row=row, col=0)
-        plot.setTitle(title, color="#333", size="10pt")
         plot.setYRange(0.0, 1.0, padding=0.02)
         plot.setMouseEnabled(x=False, y=False)
         plot.hideButtons()
         plot.showGrid(x=True, y=True, alpha=0.2)
-        legend = plot.addLegend(offset=(-5, 5), colCount=4 if row == 0 else 3, labelTextColor="#222")
-        legend.setBrush(pg.mkBrush(255, 255, 255, 200))
+        plot.setLabel("left", self.tr("probability"))
         return plot
 
     def set_time_range(self, start_ms: float, end_ms: float) -> None:
@@ -158,3 +166,9 @@ class EmotionCurves(QWidget):
             t, v = buf.data()
             for j, line in enumerate(lines.values()):
                 line.setData(t, v[:, j])
+
+
+def _legend_html(title: str, colors: dict[str, str]) -> str:
+    """``Title  ━ name  ━ name …`` with each name in its curve's colour."""
+    items = "&nbsp;&nbsp;".join(f'<span style="color:{c}">━━&nbsp;{html.escape(n)}</span>' for n, c in colors.items())
+    return f'<span style="color:#333"><b>{html.escape(title)}</b></span>&nbsp;&nbsp;&nbsp;{items}'

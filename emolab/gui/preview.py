@@ -37,8 +37,9 @@ class CameraPreview(QWidget):
         # QImage does not own numpy memory: keep the array alive alongside it.
         self._rgb = np.ascontiguousarray(rgb)
         self._image = QImage(self._rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
-        self._faces = [(tuple(v * scale for v in f.box), f.viewer_id, f.label, float(np.max(f.smoothed)))
-                       for f in faces]
+        self._faces = [
+            (tuple(v * scale for v in f.box), f.viewer_id, f.label, float(np.max(f.smoothed))) for f in faces
+        ]
         self.update()
 
     def paintEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
@@ -63,8 +64,12 @@ class CameraPreview(QWidget):
             p.drawRect(rect)
             text = self.tr("#{0} {1} {2}%").format(vid, emotion_name(label), round(conf * 100))
             metrics = p.fontMetrics()
-            box = QRectF(rect.left(), rect.top() - metrics.height() - 2, metrics.horizontalAdvance(text) + 8,
-                         metrics.height() + 2)
+            box = QRectF(
+                rect.left(),
+                rect.top() - metrics.height() - 2,
+                metrics.horizontalAdvance(text) + 8,
+                metrics.height() + 2,
+            )
             if box.top() < 0:
                 box.moveTop(rect.top())
             p.fillRect(box, color)

@@ -10,6 +10,7 @@ the worker's thread, never when the GUI starts.
 from __future__ import annotations
 
 import logging
+import shutil
 import threading
 import time
 from collections import deque
@@ -49,6 +50,8 @@ class ScreeningConfig:
     source_factory: SourceFactory | None = None
     #: A pipeline kept from an earlier session with the same models (saves loading time).
     pipeline: Any = None
+    #: How consent was recorded: the window's checkbox, or the command line (kiosk).
+    consent_source: str = "checkbox"
 
 
 @dataclass(frozen=True)
@@ -183,7 +186,7 @@ class ScreeningWorker(QObject):
                 models=models_record(pipeline),
                 settings=cfg.settings.to_dict(),
                 calibration_s=cfg.calibration_s,
-                extra={"mode": "live"},
+                extra={"mode": "live", "consent": {"given": True, "recorded_by": cfg.consent_source}},
             )
         except BaseException:
             source.close()
@@ -202,6 +205,14 @@ class ScreeningWorker(QObject):
         self.folder = writer.folder
         self.ready.emit(pipeline.describe())
         self._go.wait()  # the window starts the ad clock, then calls begin()
+        if self._stop.is_set():  # cancelled while the models loaded: leave no empty session behind
+            writer.close(status="cancelled", reason="stopped before the ad started")
+            source.close()
+            shutil.rmtree(writer.folder, ignore_errors=True)
+            self.sessionSaved.emit(
+                SessionOutcome(None, "cancelled", "stopped before the ad started", pipeline=pipeline)
+            )
+            return
         grabber = LatestFrameGrabber(source).start()
         status, reason = "stopped", ""
         times: deque[float] = deque(maxlen=30)
@@ -211,9 +222,12 @@ class ScreeningWorker(QObject):
                 try:
                     frame = grabber.get(timeout=0.25)
                 except (SourceEnded, SourceError) as exc:
-                    status = "failed"
-                    reason = self.tr("The camera stopped: {0}. Everything recorded until then is saved.").format(exc)
-                    self.errored.emit(SourceError(reason))
+                    status, reason = "failed", f"camera stopped: {exc}"  # session.json stays in English
+                    self.errored.emit(
+                        SourceError(
+                            self.tr("The camera stopped: {0}. Everything recorded until then is saved.").format(exc)
+                        )
+                    )
                     break
                 if frame is None or self._captured_while_paused(frame.captured_at):
                     continue
@@ -228,11 +242,19 @@ class ScreeningWorker(QObject):
                 with_face += bool(res.faces)
                 fps = (len(times) - 1) / (times[-1] - times[0]) if len(times) > 1 and times[-1] > times[0] else 0.0
                 preview, scale = _preview_image(frame.image)
-                self.result.emit(LiveResult(
-                    result=res, ad_ms=ad_ms, preview=preview, preview_scale=scale,
-                    latency_ms=(now - frame.captured_at) * 1000.0, fps=fps, dropped=grabber.dropped,
-                    face_ratio=with_face / frames, frames=frames,
-                ))
+                self.result.emit(
+                    LiveResult(
+                        result=res,
+                        ad_ms=ad_ms,
+                        preview=preview,
+                        preview_scale=scale,
+                        latency_ms=(now - frame.captured_at) * 1000.0,
+                        fps=fps,
+                        dropped=grabber.dropped,
+                        face_ratio=with_face / frames,
+                        frames=frames,
+                    )
+                )
             else:
                 with self._lock:
                     status, reason = self._stop_status, self._stop_reason
@@ -254,10 +276,19 @@ def _source_record(source: Any, spec: str) -> dict[str, Any]:
     """What session.json says about the camera."""
     path = getattr(source, "path", None)
     if path is not None:
-        return {"kind": "video-as-camera", "file": Path(path).name, "path": str(Path(path).resolve()),
-                "fps": source.fps, "loop": bool(getattr(source, "loop", False))}
-    return {"kind": "camera", "index": getattr(source, "index", spec), "description": source.description,
-            "fps": source.fps}
+        return {
+            "kind": "video-as-camera",
+            "file": Path(path).name,
+            "path": str(Path(path).resolve()),
+            "fps": source.fps,
+            "loop": bool(getattr(source, "loop", False)),
+        }
+    return {
+        "kind": "camera",
+        "index": getattr(source, "index", spec),
+        "description": source.description,
+        "fps": source.fps,
+    }
 
 
 def _preview_image(image: np.ndarray) -> tuple[np.ndarray, float]:
@@ -266,6 +297,7 @@ def _preview_image(image: np.ndarray) -> tuple[np.ndarray, float]:
 
     h, w = image.shape[:2]
     scale = min(1.0, PREVIEW_MAX_SIDE / max(h, w))
-    small = image if scale >= 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)),
-                                                  interpolation=cv2.INTER_AREA)
+    small = (
+        image if scale >= 1.0 else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
+    )
     return np.ascontiguousarray(cv2.cvtColor(small, cv2.COLOR_BGR2RGB)), scale

@@ -47,11 +47,15 @@ def find_ad(ad: dict[str, Any], near: Iterable[Path] = ()) -> tuple[Path | None,
             continue
         return path, f"ad frames from {path}"
     if wrong:
-        msg = (f"{wrong[0]} is not the ad this session was recorded with (its checksum differs); "
-               "ad thumbnails and scenes are left out")
+        msg = (
+            f"{wrong[0]} is not the ad this session was recorded with (its checksum differs); "
+            "ad thumbnails and scenes are left out"
+        )
     else:
-        msg = (f"the ad file {ad['file']} was not found (looked at {ad.get('path')} and beside the session); "
-               "ad thumbnails and scenes are left out — put the ad beside the session folder to include them")
+        msg = (
+            f"the ad file {ad['file']} was not found (looked at {ad.get('path')} and beside the session); "
+            "ad thumbnails and scenes are left out — put the ad beside the session folder to include them"
+        )
     log.warning(msg)
     return None, msg
 

@@ -89,24 +89,32 @@ class _Frame:
         while y <= self.y_max + 1e-9:
             py = self.py(y)
             out.append(f"<line x1='{self.x0}' x2='{self.x1}' y1='{py:.1f}' y2='{py:.1f}' stroke='#e5e8ec'/>")
-            out.append(f"<text x='{self.x0 - 6}' y='{py + 4:.1f}' text-anchor='end' font-size='11' fill='#555'>"
-                       f"{escape(y_format.format(y))}</text>")
+            out.append(
+                f"<text x='{self.x0 - 6}' y='{py + 4:.1f}' text-anchor='end' font-size='11' fill='#555'>"
+                f"{escape(y_format.format(y))}</text>"
+            )
             y += ystep
         xstep = _nice_step(self.x_max, 10)
         x = 0.0
         while x <= self.x_max + 1e-9:
             px = self.px(x)
             out.append(f"<line x1='{px:.1f}' x2='{px:.1f}' y1='{self.y0}' y2='{self.y0 + 4}' stroke='#777'/>")
-            out.append(f"<text x='{px:.1f}' y='{self.y0 + 16}' text-anchor='middle' font-size='11' fill='#555'>"
-                       f"{_fmt(x)}</text>")
+            out.append(
+                f"<text x='{px:.1f}' y='{self.y0 + 16}' text-anchor='middle' font-size='11' fill='#555'>"
+                f"{_fmt(x)}</text>"
+            )
             x += xstep
         out.append(f"<line x1='{self.x0}' x2='{self.x1}' y1='{self.y0}' y2='{self.y0}' stroke='#777'/>")
         out.append(f"<line x1='{self.x0}' x2='{self.x0}' y1='{self.y0}' y2='{self.y1}' stroke='#777'/>")
-        out.append(f"<text x='{(self.x0 + self.x1) / 2:.1f}' y='{self.h - 6}' text-anchor='middle' font-size='12' "
-                   f"fill='#333'>{escape(x_label)}</text>")
+        out.append(
+            f"<text x='{(self.x0 + self.x1) / 2:.1f}' y='{self.h - 6}' text-anchor='middle' font-size='12' "
+            f"fill='#333'>{escape(x_label)}</text>"
+        )
         cy = (self.y0 + self.y1) / 2
-        out.append(f"<text x='14' y='{cy:.1f}' text-anchor='middle' font-size='12' fill='#333' "
-                   f"transform='rotate(-90 14 {cy:.1f})'>{escape(y_label)}</text>")
+        out.append(
+            f"<text x='14' y='{cy:.1f}' text-anchor='middle' font-size='12' fill='#333' "
+            f"transform='rotate(-90 14 {cy:.1f})'>{escape(y_label)}</text>"
+        )
         return out
 
     def regions(self, regions: Sequence[Region]) -> list[str]:
@@ -114,14 +122,20 @@ class _Frame:
         for i, r in enumerate(regions):
             a, b = self.px(max(0.0, r.start_s)), self.px(min(self.x_max, r.end_s))
             if i % 2 == 1:
-                out.append(f"<rect x='{a:.1f}' y='{self.y1}' width='{max(0.0, b - a):.1f}' "
-                           f"height='{self.y0 - self.y1}' fill='#f3f5f8'/>")
+                out.append(
+                    f"<rect x='{a:.1f}' y='{self.y1}' width='{max(0.0, b - a):.1f}' "
+                    f"height='{self.y0 - self.y1}' fill='#f3f5f8'/>"
+                )
             if i > 0:
-                out.append(f"<line x1='{a:.1f}' x2='{a:.1f}' y1='{self.y1}' y2='{self.y0}' stroke='#c9ced6' "
-                           "stroke-dasharray='3,3'/>")
+                out.append(
+                    f"<line x1='{a:.1f}' x2='{a:.1f}' y1='{self.y1}' y2='{self.y0}' stroke='#c9ced6' "
+                    "stroke-dasharray='3,3'/>"
+                )
             if b - a > 14:
-                out.append(f"<text x='{(a + b) / 2:.1f}' y='{self.y1 + 11}' text-anchor='middle' font-size='10' "
-                           f"fill='#98a0aa'>{escape(r.label)}</text>")
+                out.append(
+                    f"<text x='{(a + b) / 2:.1f}' y='{self.y1 + 11}' text-anchor='middle' font-size='10' "
+                    f"fill='#98a0aa'>{escape(r.label)}</text>"
+                )
         return out
 
 
@@ -135,6 +149,13 @@ def _path(frame: _Frame, x: np.ndarray, y: np.ndarray) -> str:
         parts.append(f"{'L' if pen_down else 'M'}{frame.px(float(xi)):.1f},{frame.py(float(yi)):.1f}")
         pen_down = True
     return "".join(parts)
+
+
+def _isolated(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    ok = np.isfinite(np.asarray(x, dtype=float)) & np.isfinite(np.asarray(y, dtype=float))
+    before = np.concatenate([[False], ok[:-1]])
+    after = np.concatenate([ok[1:], [False]])
+    return ok & ~before & ~after
 
 
 def _band(frame: _Frame, x: np.ndarray, lo: np.ndarray, hi: np.ndarray, color: str) -> str:
@@ -166,8 +187,10 @@ def _legend(frame: _Frame, items: Sequence[tuple[str, str]], dashed: Sequence[bo
 
 
 def _svg(width: int, height: int, body: list[str], title: str) -> str:
-    return (f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' width='100%' "
-            f"role='img' aria-label='{escape(title)}' {FONT}><title>{escape(title)}</title>{''.join(body)}</svg>")
+    return (
+        f"<svg xmlns='http://www.w3.org/2000/svg' viewBox='0 0 {width} {height}' width='100%' "
+        f"role='img' aria-label='{escape(title)}' {FONT}><title>{escape(title)}</title>{''.join(body)}</svg>"
+    )
 
 
 def line_chart(
@@ -206,8 +229,16 @@ def line_chart(
     for s in series:
         dash = " stroke-dasharray='5,4'" if s.dashed else ""
         cls = f" class='{s.css_class}'" if s.css_class else ""
-        body.append(f"<path{cls} d='{_path(f, s.x, s.y)}' fill='none' stroke='{s.color}' "
-                    f"stroke-width='{s.width}' stroke-linejoin='round'{dash}><title>{escape(s.name)}</title></path>")
+        body.append(
+            f"<path{cls} d='{_path(f, s.x, s.y)}' fill='none' stroke='{s.color}' "
+            f"stroke-width='{s.width}' stroke-linejoin='round'{dash}><title>{escape(s.name)}</title></path>"
+        )
+        alone = _isolated(s.x, s.y)  # a point with no finite neighbour draws no line: show a dot
+        for i in np.flatnonzero(alone):
+            body.append(
+                f"<circle{cls} cx='{f.px(float(s.x[i])):.1f}' cy='{f.py(float(s.y[i])):.1f}' "
+                f"r='{s.width + 0.5}' fill='{s.color}'/>"
+            )
     for t, color in markers:
         body.append(f"<circle cx='{f.px(t):.1f}' cy='{f.y0}' r='4' fill='{color}' stroke='white'/>")
     if legend:
@@ -241,9 +272,11 @@ def stacked_area_chart(
                 continue
             a, b = f.px(float(xi)), f.px(min(x_max_s, float(xi) + step))
             top, bottom = f.py(base[i] + v[i]), f.py(base[i])
-            body.append(f"<rect x='{a:.1f}' y='{top:.1f}' width='{max(0.5, b - a - 0.5):.1f}' "
-                        f"height='{bottom - top:.1f}' fill='{color}' fill-opacity='0.85'>"
-                        f"<title>{escape(name)} {xi:g}-{xi + step:g} s: {v[i]:.0%}</title></rect>")
+            body.append(
+                f"<rect x='{a:.1f}' y='{top:.1f}' width='{max(0.5, b - a - 0.5):.1f}' "
+                f"height='{bottom - top:.1f}' fill='{color}' fill-opacity='0.85'>"
+                f"<title>{escape(name)} {xi:g}-{xi + step:g} s: {v[i]:.0%}</title></rect>"
+            )
         base = base + v
     body += _legend(f, [(n, c) for n, _, c in layers])
     return _svg(width, height, body, title)
@@ -257,11 +290,16 @@ def bar_chart(items: Sequence[tuple[str, float, str]], title: str, width: int = 
     for i, (name, value, color) in enumerate(items):
         y = 8 + i * bar_h
         w = (width - label_w - right) * max(0.0, min(1.0, value))
-        body.append(f"<text x='{label_w - 8}' y='{y + bar_h * 0.68:.1f}' text-anchor='end' font-size='12' "
-                    f"fill='#333'>{escape(name)}</text>")
-        body.append(f"<rect x='{label_w}' y='{y + 3}' width='{width - label_w - right}' height='{bar_h - 7}' "
-                    "fill='#f0f2f5' rx='3'/>")
+        body.append(
+            f"<text x='{label_w - 8}' y='{y + bar_h * 0.68:.1f}' text-anchor='end' font-size='12' "
+            f"fill='#333'>{escape(name)}</text>"
+        )
+        body.append(
+            f"<rect x='{label_w}' y='{y + 3}' width='{width - label_w - right}' height='{bar_h - 7}' "
+            "fill='#f0f2f5' rx='3'/>"
+        )
         body.append(f"<rect x='{label_w}' y='{y + 3}' width='{w:.1f}' height='{bar_h - 7}' fill='{color}' rx='3'/>")
-        body.append(f"<text x='{label_w + w + 6:.1f}' y='{y + bar_h * 0.68:.1f}' font-size='12' fill='#333'>"
-                    f"{value:.1%}</text>")
+        body.append(
+            f"<text x='{label_w + w + 6:.1f}' y='{y + bar_h * 0.68:.1f}' font-size='12' fill='#333'>{value:.1%}</text>"
+        )
     return _svg(width, height, body, title)

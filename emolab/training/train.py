@@ -76,6 +76,16 @@ class TrainConfig:
     max_shift: float = 0.1
     erase_p: float = 0.5
     max_train_samples: int = 0  # 0 = all (tests use a few)
+    #: Move this stratified fraction of the validation split into training (0 = none); the
+    #: rest still picks the checkpoint. For a train split that is degraded or too small.
+    val_into_train: float = 0.0
+    #: How many times each moved validation image appears per epoch.
+    val_into_train_repeat: int = 1
+    #: Random Gaussian blur augmentation: probability and largest sigma (pixels of a 48 px face).
+    blur_p: float = 0.0
+    blur_max_sigma: float = 3.0
+    #: Start from these weights (a state dict), with a fresh optimiser and schedule.
+    init: str | None = None
     cache_dir: str | None = None
 
     def input_spec(self) -> dict[str, Any]:
@@ -147,6 +157,27 @@ def center_views(images: torch.Tensor, spec: dict[str, Any], flip: bool = False)
     return views(images, spec, theta)
 
 
+def random_blur(images: torch.Tensor, p: float, max_sigma: float, gen: torch.Generator) -> torch.Tensor:
+    """Blur a random ``p`` share of uint8 sources (n, h, w) with sigma uniform in (0, max_sigma]."""
+    n = images.shape[0]
+    chosen = torch.nonzero(torch.rand(n, generator=gen) < p).flatten()
+    if len(chosen) == 0 or max_sigma <= 0:
+        return images
+    sigma = (torch.rand(len(chosen), generator=gen) * max_sigma).clamp_min(0.3)
+    radius = int(math.ceil(3 * max_sigma))
+    t = torch.arange(-radius, radius + 1, dtype=torch.float32)
+    k = torch.exp(-(t.view(1, -1) ** 2) / (2 * sigma.view(-1, 1) ** 2))
+    k = k / k.sum(1, keepdim=True)  # (m, taps): one separable kernel per image
+    x = images[chosen].float().unsqueeze(0)  # (1, m, h, w): grouped conv, one group per image
+    x = F.pad(x, (radius, radius, radius, radius), mode="replicate")
+    m = len(chosen)
+    x = F.conv2d(x, k.view(m, 1, 1, -1), groups=m)
+    x = F.conv2d(x, k.view(m, 1, -1, 1), groups=m)
+    out = images.clone()
+    out[chosen] = x[0].round().clamp(0, 255).to(images.dtype)
+    return out
+
+
 def augment(
     images: torch.Tensor, spec: dict[str, Any], cfg: TrainConfig, gen: torch.Generator
 ) -> torch.Tensor:
@@ -154,6 +185,8 @@ def augment(
 
     Scale and shift cover the spread between FER2013's framing and a face detector's box.
     """
+    if cfg.blur_p > 0:
+        images = random_blur(images, cfg.blur_p, cfg.blur_max_sigma, gen)
     n = images.shape[0]
     lo, hi = cfg.scale_range
     scale = lo + (hi - lo) * torch.rand(n, generator=gen)
@@ -251,13 +284,25 @@ def make_card(cfg: TrainConfig, export: Path, metrics: dict[str, Any]) -> dict[s
     """The model card written beside exported weights."""
     spec = cfg.input_spec()
     if cfg.arch == "cnn":
+        n_params = sum(p.numel() for p in nets.build_from_config(spec).parameters())
         arch = (
-            f"compact VGG-style CNN: {len(cfg.widths)} stages of {cfg.convs_per_stage} 3x3 conv+BN+ReLU "
-            f"with {'-'.join(map(str, cfg.widths))} channels, 2x2 max-pooling after each stage, global "
-            f"average pooling, dropout {cfg.dropout}, linear layer to 7 logits"
+            f"Compact VGG-style CNN ({n_params / 1e6:.2f} M parameters): {len(cfg.widths)} stages of "
+            f"{cfg.convs_per_stage} x (3x3 conv + BatchNorm + ReLU) with {'-'.join(map(str, cfg.widths))} "
+            f"channels, 2x2 max-pooling after each stage, global average pooling, dropout {cfg.dropout}, "
+            "a linear layer to 7 logits. Why: stacks of 3x3 convolutions with BatchNorm are the "
+            "strongest single-network family on 48x48 FER2013 (VGG variants with 64-512 channels reach "
+            "73% after hundreds of GPU epochs); the widths are cut so that training fits about 1.5 h "
+            "of a 2-core CPU (bf16) and inference with the mirror test-time augmentation stays a few "
+            "milliseconds per face on a laptop CPU; global average pooling keeps the file small and "
+            "tolerates the small shifts of a face detector's box. Input: the face crop in grey, "
+            f"{cfg.size}x{cfg.size}, standardised per image (zero mean, unit variance); the prediction "
+            "averages the softmax of the crop and of its mirror image."
         )
     else:
-        arch = "facenet-pytorch InceptionResnetV1 with a 7-way logits layer"
+        arch = (
+            "facenet-pytorch InceptionResnetV1 with a 7-way logits layer (for GPU users; input "
+            "160x160 RGB, grey replicated, scaled to [-1, 1])."
+        )
     return {
         "name": "emolab-fer-cnn" if cfg.arch == "cnn" else "emolab-fer-inception",
         "task": "classifier",
@@ -323,10 +368,17 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     if cfg.max_train_samples:
         keep = np.random.default_rng(cfg.seed).permutation(len(y_train))[: cfg.max_train_samples]
         x_train, y_train = x_train[keep], y_train[keep]
+    if cfg.val_into_train > 0:
+        x_train, y_train, x_val, y_val = move_validation(
+            x_train, y_train, x_val, y_val, cfg.val_into_train, cfg.val_into_train_repeat, cfg.seed
+        )
     log.info("train %d images, validation %d images", len(y_train), len(y_val))
 
     spec = cfg.input_spec()
     model = build_model(cfg)
+    if cfg.init and not resume:
+        model.load_state_dict(nets.load_state_dict(Path(cfg.init)))
+        log.info("starting from the weights in %s", cfg.init)
     use_bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and bf16_supported())
     model = model.to(memory_format=torch.channels_last)
     decay, no_decay = [], []
@@ -432,6 +484,29 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     return finish(cfg, state, use_bf16)
 
 
+def moved_validation_mask(y_val: np.ndarray, fraction: float, seed: int) -> np.ndarray:
+    """True for the validation images :func:`move_validation` moves into training."""
+    rng = np.random.default_rng(seed + 12345)
+    mask = np.zeros(len(y_val), dtype=bool)
+    for label in np.unique(y_val):
+        idx = np.flatnonzero(y_val == label)
+        mask[rng.permutation(idx)[: int(round(len(idx) * fraction))]] = True
+    return mask
+
+
+def move_validation(
+    x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
+    fraction: float, repeat: int, seed: int,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Move a stratified, seeded ``fraction`` of the validation images into training."""
+    mask = moved_validation_mask(y_val, fraction, seed)
+    reps = max(1, int(repeat))
+    x_train = np.concatenate([x_train] + [x_val[mask]] * reps)
+    y_train = np.concatenate([y_train] + [y_val[mask]] * reps)
+    log.info("moved %d validation images into training (x%d); %d remain for selection", mask.sum(), reps, (~mask).sum())
+    return x_train, y_train, x_val[~mask], y_val[~mask]
+
+
 def finish(cfg: TrainConfig, state: dict[str, Any], use_bf16: bool = False) -> dict[str, Any]:
     """Reload the validation-selected checkpoint, measure it once on the test split, export it."""
     out = Path(cfg.out)
@@ -440,6 +515,10 @@ def finish(cfg: TrainConfig, state: dict[str, Any], use_bf16: bool = False) -> d
     model.load_state_dict(nets.load_state_dict(out / "best.pt"))
     cache = Path(cfg.cache_dir) if cfg.cache_dir else out / "cache"
     x_val, y_val = datasets.load_split(Path(cfg.data), "val", cfg.fmt, SOURCE_SIZE, cache)
+    if cfg.val_into_train > 0:
+        _, _, x_val, y_val = move_validation(
+            x_val[:0], y_val[:0], x_val, y_val, cfg.val_into_train, 1, cfg.seed
+        )
     val_pred = predict_sources(model, x_val, spec).argmax(1)
     metrics: dict[str, Any] = {
         "val_accuracy": round(float((val_pred == y_val).mean()), 4),

@@ -1,0 +1,109 @@
+"""``emolab gui`` (and ``emolab`` alone): the screening-room window.
+
+With ``--autostart`` and ``--stop-after`` it runs a screening unattended (kiosk use, and how
+tests drive the real window). ``--demo`` uses a generated ad and camera stand-in, so the app
+can be tried without a webcam or any downloaded file.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from emolab.cli.common import add_model_options, settings_from_args
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("gui", help="open the screening window (the default without a command)")
+    p.add_argument("--ad", type=Path, help="the ad video to show")
+    p.add_argument("--camera", help="camera index (0, 1, …) or a video file standing in for a camera")
+    p.add_argument("--respondent", help="respondent id (a pseudonym)")
+    p.add_argument(
+        "--consent",
+        action="store_true",
+        help="tick the consent box: the respondent agreed to be filmed and analysed",
+    )
+    p.add_argument(
+        "--calibration",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="seconds of resting face recorded before the ad",
+    )
+    p.add_argument(
+        "--autostart",
+        action="store_true",
+        help="start the screening as soon as the window opens (kiosk use; you confirm the respondent's consent)",
+    )
+    p.add_argument(
+        "--stop-after",
+        type=float,
+        default=None,
+        metavar="SECONDS",
+        help="stop this many seconds after the ad starts, save the session and quit",
+    )
+    p.add_argument("--sessions-dir", type=Path, default=None, help="where sessions are saved")
+    p.add_argument(
+        "--no-loop",
+        action="store_true",
+        help="a video standing in for a camera ends the session at its end (default: it loops)",
+    )
+    p.add_argument(
+        "--demo", action="store_true", help="use the bundled demo: a generated ad and camera stand-in (implies consent)"
+    )
+    p.add_argument(
+        "--demo-folder",
+        type=Path,
+        default=Path.home() / "emolab-demo",
+        help="where the demo clips are made (default ~/emolab-demo)",
+    )
+    p.add_argument("--lang", choices=("en", "ru"), default=None, help="interface language (default: system)")
+    p.add_argument("--screenshot", type=Path, default=None, help=argparse.SUPPRESS)
+    p.add_argument("--screenshot-after", type=float, default=5.0, help=argparse.SUPPRESS)
+    add_model_options(p)
+    p.set_defaults(func=run)
+
+
+def window_options(args: argparse.Namespace) -> tuple[object, object]:
+    """Settings and window options from parsed arguments (tests use this too)."""
+    from emolab.gui.main_window import WindowOptions
+
+    # An unattended (--autostart) screening has no one to tick the box: whoever starts it
+    # confirms the respondent's consent, and session.json records that it came this way.
+    ad, camera, respondent = args.ad, args.camera, args.respondent
+    consent = args.consent or args.autostart
+    sessions_dir = args.sessions_dir
+    if args.demo:
+        from emolab.demo import ensure_demo
+
+        demo_ad, demo_camera = ensure_demo(args.demo_folder)
+        ad = ad or demo_ad
+        camera = camera if camera is not None else str(demo_camera)
+        respondent = respondent or "demo"
+        consent = True  # the demo "respondent" is a photograph
+        sessions_dir = sessions_dir or args.demo_folder / "sessions"
+    settings = settings_from_args(args, sessions_dir=sessions_dir)
+    options = WindowOptions(
+        ad=str(ad) if ad else None,
+        camera=str(camera) if camera is not None else None,
+        respondent=respondent,
+        consent=consent,
+        calibration_s=args.calibration,
+        autostart=args.autostart,
+        stop_after_s=args.stop_after,
+        quit_when_done=args.stop_after is not None,
+        loop_video=not args.no_loop,
+        sessions_dir=str(sessions_dir) if sessions_dir else None,
+        detector=args.detector,
+        classifier=args.classifier,
+    )
+    return settings, options
+
+
+def run(args: argparse.Namespace) -> int:
+    from emolab.gui.app import launch  # Qt is imported only for this command
+
+    settings, options = window_options(args)
+    return launch(
+        settings, options, lang=args.lang, screenshot=args.screenshot, screenshot_after_s=args.screenshot_after
+    )

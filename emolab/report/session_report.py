@@ -1,0 +1,276 @@
+"""The session report: one self-contained ``report.html`` a marketer can forward to a client."""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emolab import __version__
+from emolab.emotions import EMOTIONS, GROUPS
+from emolab.errors import EmolabError, SessionError
+from emolab.report import charts, html
+from emolab.report.adframes import find_ad, frame_index_at, grab_frames, jpeg_data_uri
+from emolab.report.scenes import MAD_K, MIN_SCENE_S, MIN_THRESHOLD, CutDetection, detect_scenes
+from emolab.report.series import (
+    MOMENT_MIN_GAP_S,
+    MOMENT_MIN_PROB,
+    MOMENTS_PER_SERIES,
+    SERIES_NAMES,
+    FrameCurves,
+    ad_time_shares,
+    apply_baseline,
+    frame_curves,
+    key_moments,
+    scene_stats,
+)
+from emolab.session.metrics import MIN_VIEWER_S, compute_summary
+from emolab.session.store import Session, load_session
+from emolab.session.timeline import Timeline
+
+log = logging.getLogger(__name__)
+
+REPORT_FILE = "report.html"
+#: Below this share of ad time with a face, a report warns that the session cannot be trusted.
+MIN_FACE_TIME_SHARE = 0.70
+MIN_SAMPLE_FPS = 5.0
+
+
+def settings_of(meta: dict[str, Any]) -> tuple[float, float]:
+    """(K, trace_min_s) a session was recorded with (the engine's defaults if absent)."""
+    settings = meta.get("settings") or {}
+    return float(settings.get("emonps_k", 0.5)), float(settings.get("trace_min_s", 0.5))
+
+
+def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str, Any], FrameCurves, Timeline]:
+    """Every number a session report states, from the timeline alone (no ad file needed).
+
+    Args:
+        session: a loaded session.
+        baseline: correct each emotion by the respondent's resting level when the session
+            has calibration frames (see :func:`emolab.report.series.apply_baseline`).
+
+    Returns:
+        The report's data (JSON-able), the per-frame curves and the timeline it used (baseline
+        corrected if it was applied).
+
+    Raises:
+        SessionError: the session has no frame during the ad.
+    """
+    meta, tl = session.meta, session.timeline
+    duration_ms = float(meta["ad"]["duration_ms"])
+    if not np.any(tl.phase == "ad"):
+        raise SessionError(
+            f"session {session.folder} has no frame during the ad (its recording ended before the ad "
+            "started or the offset is wrong); there is nothing to report"
+        )
+    k, trace_min_s = settings_of(meta)
+    raw_summary = compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s)
+    rest = raw_summary["calibration_baseline"]
+    if baseline and rest:
+        tl = apply_baseline(tl, rest)
+        state = {
+            "requested": True,
+            "applied": True,
+            "values": rest,
+            "note": "Each emotion was corrected by the respondent's resting level, measured over "
+            f"{raw_summary['frames_by_phase']['calibration']} calibration frames before the ad.",
+        }
+    elif baseline:
+        state = {
+            "requested": True,
+            "applied": False,
+            "values": None,
+            "note": "Baseline correction was requested, but this session has no calibration frames; "
+            "the numbers are uncorrected.",
+        }
+    else:
+        state = {
+            "requested": False,
+            "applied": False,
+            "values": rest,
+            "note": "No baseline correction (raw classifier output)."
+            + (
+                " This session has calibration frames: build it with --baseline to correct "
+                "for the respondent's resting face."
+                if rest
+                else ""
+            ),
+        }
+    summary = compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s) if state["applied"] else raw_summary
+    curves = frame_curves(tl)
+    coverage, face_share = ad_time_shares(tl, duration_ms)
+    warnings, notes = [], []
+    if face_share < MIN_FACE_TIME_SHARE:
+        warnings.append(
+            f"A face was seen during only {face_share:.0%} of the ad (at least "
+            f"{MIN_FACE_TIME_SHARE:.0%} is needed): do not rely on this session's numbers."
+        )
+    # Sampling density over ad time (not processing throughput: offline analysis may run slower
+    # than real time without losing frames).
+    covered = summary["ad_seconds_covered"]
+    sample_fps = (summary["frames"] - 1) / covered if covered > 0 else 0.0
+    if sample_fps < MIN_SAMPLE_FPS:
+        warnings.append(
+            f"Only {sample_fps:.1f} frames per second of ad time were analysed (at least "
+            f"{MIN_SAMPLE_FPS:g} needed): short reactions may have been missed."
+        )
+    if meta.get("status") != "complete":
+        notes.append(
+            f"The session is marked '{meta.get('status')}' ({meta.get('end_reason') or 'no reason given'}): "
+            "it may not cover the whole ad."
+        )
+    if summary["emonps"]["respondents"] == 0:
+        notes.append(f"No viewer was seen for at least {MIN_VIEWER_S:g} s during the ad, so EmoNPS is undefined.")
+    return (
+        {
+            "kind": "session",
+            "emolab_version": __version__,
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "respondent": session.respondent,
+            "session": {
+                "folder": session.folder.name,
+                "started_at": meta.get("started_at"),
+                "status": meta.get("status"),
+                "mode": meta.get("mode", "live"),
+                "source": (meta.get("source") or {}).get("file"),
+                "offset_s": (meta.get("source") or {}).get("offset_s"),
+                "calibration_s": meta.get("calibration_s", 0.0),
+                "detector": ((meta.get("models") or {}).get("detector") or {}).get("name"),
+                "classifier": ((meta.get("models") or {}).get("classifier") or {}).get("name"),
+                "smoothing_s": (meta.get("settings") or {}).get("smoothing_s"),
+            },
+            "ad": {k2: meta["ad"].get(k2) for k2 in ("file", "sha256", "duration_ms", "fps", "width", "height")},
+            "baseline": state,
+            "summary": summary,
+            "quality": {
+                "face_ratio": summary["face_ratio"],
+                "face_rows": int(np.sum((tl.phase == "ad") & (tl.viewer_id >= 0))),
+                "face_time_share": face_share,
+                "ad_coverage": coverage,
+                "processed_fps": summary["processed_fps"],
+                "sample_fps": sample_fps,
+                "dropped_frames": summary["dropped_frames"],
+                "latency_ms_median": summary["latency_ms_median"],
+                "min_face_time_share": MIN_FACE_TIME_SHARE,
+                "trustworthy": not warnings,
+                "warnings": warnings,
+                "notes": notes,
+            },
+            "moments": key_moments(curves, duration_ms),
+        },
+        curves,
+        tl,
+    )
+
+
+def _scenes_or_none(ad_path: Path | None) -> tuple[CutDetection | None, str]:
+    if ad_path is None:
+        return None, ""
+    try:
+        return detect_scenes(ad_path), ""
+    except EmolabError as exc:  # a report without scenes beats no report
+        log.warning("scene detection failed: %s", exc)
+        return None, str(exc)
+
+
+def fmt_time(t_s: float) -> str:
+    """``m:ss.s`` for a position in the ad."""
+    m, s = divmod(max(0.0, t_s), 60.0)
+    return f"{int(m)}:{s:04.1f}"
+
+
+def build_session_report(session_dir: Path, baseline: bool = False, out: Path | None = None) -> Path:
+    """Write the session's ``report.html`` (or ``out``) and return its path.
+
+    Reads the session without changing any of its files; the only file written is the report.
+
+    Raises:
+        SessionError: the session is missing, malformed or has no ad frames.
+    """
+    session_dir = Path(session_dir)
+    session = load_session(session_dir)
+    data, curves, tl = session_numbers(session, baseline=baseline)
+    duration_ms = float(data["ad"]["duration_ms"])
+    ad_path, ad_note = find_ad(session.meta["ad"], near=[session_dir])
+    detection, scene_error = _scenes_or_none(ad_path)
+    scenes = scene_stats(tl, detection.scenes) if detection else []
+    data["scenes"] = {
+        "threshold": detection.threshold if detection else None,
+        "list": scenes,
+        "note": scene_error or ("" if detection else ad_note),
+    }
+    data["ad"]["found"] = str(ad_path) if ad_path else None
+
+    fps = float(data["ad"].get("fps") or 30.0)
+    thumbs: dict[int, str] = {}
+    if ad_path is not None:
+        times = [m["ad_ms"] for ms in data["moments"].values() for m in ms] + [
+            s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2) for s in scenes
+        ]
+        try:
+            thumbs = {i: jpeg_data_uri(f) for i, f in grab_frames(ad_path, times).items()}
+        except EmolabError as exc:
+            log.warning("no ad thumbnails: %s", exc)
+    for ms in data["moments"].values():
+        for m in ms:
+            m["frame_index"] = frame_index_at(m["ad_ms"], fps)
+    for s in scenes:
+        s["thumb_ms"] = s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2)
+        s["frame_index"] = frame_index_at(s["thumb_ms"], fps)
+
+    regions = (
+        [charts.Region(s["start_ms"] / 1000.0, s["end_ms"] / 1000.0, f"S{s['index']}") for s in scenes]
+        if len(scenes) > 1
+        else []
+    )
+    x_max = duration_ms / 1000.0
+
+    def lines(names: tuple[str, ...]) -> list[charts.Series]:
+        out_ = [
+            charts.Series(n, curves.t_s, curves.column(n, raw=True), charts.COLORS[n], css_class="raw", width=1.0)
+            for n in names
+        ]
+        return out_ + [charts.Series(n, curves.t_s, curves.column(n), charts.COLORS[n]) for n in names]
+
+    figs = {
+        "emotions": charts.line_chart(
+            lines(EMOTIONS), x_max, (0, 1), "Emotion probabilities over the ad", "Probability", regions=regions
+        ),
+        "groups": charts.line_chart(
+            lines(GROUPS), x_max, (0, 1), "Group probabilities over the ad", "Probability", regions=regions
+        ),
+        "emotion_share": charts.bar_chart(
+            [(e, data["summary"]["emotion_share"][e], charts.COLORS[e]) for e in EMOTIONS], "Share of each emotion"
+        ),
+        "group_share": charts.bar_chart(
+            [(g, data["summary"]["group_share"][g], charts.COLORS[g]) for g in GROUPS], "Share of each group"
+        ),
+    }
+    context = {
+        "d": data,
+        "figs": figs,
+        "thumbs": thumbs,
+        "colors": charts.COLORS,
+        "emotions": EMOTIONS,
+        "groups": GROUPS,
+        "series_names": SERIES_NAMES,
+        "fmt_time": fmt_time,
+        "ad_note": ad_note if ad_path is None else "",
+        "consts": {
+            "moment_min_prob": MOMENT_MIN_PROB,
+            "moments_per_series": MOMENTS_PER_SERIES,
+            "moment_gap_s": max(MOMENT_MIN_GAP_S, 0.05 * x_max),
+            "mad_k": MAD_K,
+            "min_threshold": MIN_THRESHOLD,
+            "min_scene_s": MIN_SCENE_S,
+            "min_viewer_s": MIN_VIEWER_S,
+        },
+    }
+    target = Path(out) if out else session_dir / REPORT_FILE
+    html.write_atomic(target, html.render("session", context, data))
+    log.info("session report written to %s", target)
+    return target

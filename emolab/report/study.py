@@ -1,0 +1,449 @@
+"""The study report: several respondents' sessions of one ad, combined.
+
+Writes ``study.html`` plus CSV exports into the output folder:
+
+- ``study_curves.csv``: per second of ad time, the mean of each emotion and group over
+  respondents with a face in that second, its 95% confidence interval, and the share of those
+  respondents whose dominant group was positive / negative / neutral;
+- ``study_respondents.csv``: one row per respondent with their metrics;
+- ``study_scenes.csv``: per scene, valence and dominant emotion across respondents.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import logging
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from emolab import __version__
+from emolab.emotions import EMOTIONS, GROUPS
+from emolab.errors import EmolabError, SessionError
+from emolab.report import charts, html
+from emolab.report.adframes import find_ad, frame_index_at, grab_frames, jpeg_data_uri
+from emolab.report.scenes import MAD_K, MIN_SCENE_S, MIN_THRESHOLD, detect_scenes
+from emolab.report.series import (
+    MOMENT_MIN_GAP_S,
+    MOMENT_MIN_PROB,
+    MOMENTS_PER_SERIES,
+    SERIES_NAMES,
+    FrameCurves,
+    face_time_share,
+    key_moments,
+    mean_ci,
+    per_second,
+    scene_stats,
+)
+from emolab.report.session_report import MIN_FACE_TIME_SHARE, fmt_time, settings_of
+from emolab.session.metrics import MIN_VIEWER_S, compute_summary, emonps_from_flags
+from emolab.session.store import SESSION_FILE, Session, load_session
+
+log = logging.getLogger(__name__)
+
+STUDY_FILE = "study.html"
+CURVES_CSV = "study_curves.csv"
+RESPONDENTS_CSV = "study_respondents.csv"
+SCENES_CSV = "study_scenes.csv"
+
+
+def expand_session_dirs(paths: list[Path]) -> list[Path]:
+    """Session folders among ``paths``: each is a session or a folder holding sessions.
+
+    Raises:
+        SessionError: a path is missing or holds no session.
+    """
+    found: list[Path] = []
+    for path in map(Path, paths):
+        if (path / SESSION_FILE).is_file():
+            found.append(path)
+        elif path.is_dir():
+            inner = sorted(p for p in path.iterdir() if (p / SESSION_FILE).is_file())
+            if not inner:
+                raise SessionError(
+                    f"{path} is neither an emolab session nor a folder holding sessions "
+                    f"(no {SESSION_FILE} in it or its sub-folders)"
+                )
+            found += inner
+        else:
+            raise SessionError(f"session folder {path} does not exist")
+    unique = list(dict.fromkeys(p.resolve() for p in found))
+    if not unique:
+        raise SessionError("no session folders given; pass session folders or a folder holding them")
+    return unique
+
+
+def check_same_ad(sessions: list[Session]) -> None:
+    """Refuse sessions recorded with different ads (compared by the ad file's sha256).
+
+    Raises:
+        SessionError: naming each ad and the sessions recorded with it.
+    """
+    by_ad: dict[str, list[Session]] = defaultdict(list)
+    for s in sessions:
+        by_ad[s.meta["ad"]["sha256"]].append(s)
+    if len(by_ad) > 1:
+        parts = [
+            f"{group[0].meta['ad']['file']} (sha256 {sha[:12]}…): {', '.join(str(s.folder) for s in group)}"
+            for sha, group in by_ad.items()
+        ]
+        raise SessionError(
+            "these sessions were recorded with different ads and cannot form one study — "
+            + "; ".join(parts)
+            + ". Aggregate the sessions of each ad separately."
+        )
+
+
+def _respondent(session: Session, duration_ms: float) -> dict[str, Any]:
+    k, trace_min_s = settings_of(session.meta)
+    summary = compute_summary(session.timeline, emonps_k=k, trace_min_s=trace_min_s)
+    e = summary["emonps"]
+    counted = e["respondents"] > 0  # at least one viewer seen for MIN_VIEWER_S
+    face_share = face_time_share(session.timeline, duration_ms)
+    return {
+        "folder": session.folder.name,
+        "respondent": session.respondent,
+        "started_at": session.meta.get("started_at"),
+        "status": session.meta.get("status"),
+        "frames": summary["frames"],
+        "face_ratio": summary["face_ratio"],
+        "face_time_share": face_share,
+        "trustworthy": face_share >= MIN_FACE_TIME_SHARE,
+        "eei": summary["eei"] if summary["face_frames"] else None,
+        "counted": counted,
+        "engaged": counted and e["engaged"] > 0,
+        "critical": counted and e["critical"] > 0,
+        "silent": counted and e["engaged"] == 0 and e["critical"] == 0,
+        "emonps_k": k,
+        "trace_min_s": trace_min_s,
+        "emotion_share": summary["emotion_share"],
+        "group_share": summary["group_share"],
+        "processed_fps": summary["processed_fps"],
+        "dropped_frames": summary["dropped_frames"],
+    }
+
+
+def study_numbers(sessions: list[Session]) -> tuple[dict[str, Any], FrameCurves]:
+    """Every number a study report states, from the sessions' timelines alone.
+
+    Returns:
+        The study's data (JSON-able) and its mean per-second curves (for key moments).
+
+    Raises:
+        SessionError: the sessions were recorded with different ads.
+    """
+    check_same_ad(sessions)
+    ad = sessions[0].meta["ad"]
+    duration_ms = float(ad["duration_ms"])
+    rows = [_respondent(s, duration_ms) for s in sessions]
+
+    bins = [per_second(s.timeline, duration_ms) for s in sessions]
+    secs = bins[0]["seconds"]
+    stack = np.stack([b["mean"] for b in bins])  # (respondents, seconds, series)
+    mean, lo, hi = mean_ci(stack, axis=0)
+    with_face = np.stack([b["face_rows"] > 0 for b in bins])  # (R, S)
+    n_face = with_face.sum(axis=0)
+    dominant = np.stack([b["dominant_group"] for b in bins])
+    share = {g: np.where(n_face > 0, (dominant == g).sum(axis=0) / np.maximum(n_face, 1), np.nan) for g in GROUPS}
+
+    counted = [r for r in rows if r["counted"]]
+    ks = sorted({r["emonps_k"] for r in rows})
+    traces = sorted({r["trace_min_s"] for r in rows})
+    k = ks[0]
+    emonps = emonps_from_flags(
+        [r["engaged"] for r in counted], [r["critical"] for r in counted], [r["silent"] for r in counted], k
+    )
+    eeis = np.array([r["eei"] if r["eei"] is not None else np.nan for r in rows], dtype=float)
+    eei_mean, eei_lo, eei_hi = mean_ci(eeis[:, None], axis=0)
+    notes = []
+    if len(ks) > 1 or len(traces) > 1:
+        notes.append(
+            f"Sessions were recorded with different settings (K {ks}, trace minimum {traces} s); "
+            f"the study uses K = {k}, and each respondent's traces as recorded."
+        )
+    poor = [r["respondent"] or r["folder"] for r in rows if not r["trustworthy"]]
+    if poor:
+        notes.append(
+            f"{len(poor)} of {len(rows)} respondents had a face during less than "
+            f"{MIN_FACE_TIME_SHARE:.0%} of the ad ({', '.join(poor)}); they are included, but their "
+            "seconds without a face do not count in the curves."
+        )
+    return {
+        "kind": "study",
+        "emolab_version": __version__,
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "ad": {k2: ad.get(k2) for k2 in ("file", "sha256", "duration_ms", "fps", "width", "height")},
+        "respondents": rows,
+        "n_respondents": len(rows),
+        "per_second": {
+            "seconds": secs,
+            "n_with_face": n_face,
+            "mean": {n: mean[:, i] for i, n in enumerate(SERIES_NAMES)},
+            "ci_low": {n: lo[:, i] for i, n in enumerate(SERIES_NAMES)},
+            "ci_high": {n: hi[:, i] for i, n in enumerate(SERIES_NAMES)},
+            "share_respondents": share,
+        },
+        "eei": {
+            "mean": float(eei_mean[0]),
+            "ci_low": float(eei_lo[0]),
+            "ci_high": float(eei_hi[0]),
+            "n": int(np.isfinite(eeis).sum()),
+        },
+        "emonps": {
+            "value": emonps,
+            "k": k,
+            "trace_min_s": traces[0],
+            "min_viewer_face_s": MIN_VIEWER_S,
+            "respondents": len(counted),
+            "engaged": sum(r["engaged"] for r in counted),
+            "critical": sum(r["critical"] for r in counted),
+            "silent": sum(r["silent"] for r in counted),
+        },
+        "notes": notes,
+    }, FrameCurves(t_s=secs + 0.5, smoothed=mean, raw=mean)
+
+
+def study_scenes(sessions: list[Session], scenes: list) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Per scene across respondents: mean valence with its 95% CI, dominant emotion, group shares."""
+    per = [scene_stats(s.timeline, scenes) for s in sessions]
+    out = []
+    for i, sc in enumerate(scenes):
+        cells = [p[i] for p in per if p[i]["face_rows"] > 0]
+        val = np.array([c["valence"] for c in cells], dtype=float)
+        m, lo, hi = mean_ci(val[:, None], axis=0) if len(val) else (np.array([np.nan]),) * 3
+        emo = {e: float(np.mean([c["emotion_share"][e] for c in cells])) if cells else 0.0 for e in EMOTIONS}
+        dom_groups = [max(GROUPS, key=lambda g, c=c: c["group_share"][g]) for c in cells]
+        out.append(
+            {
+                **sc.to_dict(),
+                "respondents": len(cells),
+                "valence": float(m[0]),
+                "valence_ci_low": float(lo[0]),
+                "valence_ci_high": float(hi[0]),
+                "emotion_share": emo,
+                "dominant": max(EMOTIONS, key=lambda e: emo[e]) if cells else None,
+                "share_respondents": {g: dom_groups.count(g) / len(cells) if cells else 0.0 for g in GROUPS},
+            }
+        )
+    return out
+
+
+def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow(header)
+    for row in rows:
+        w.writerow(
+            [
+                ""
+                if v is None or (isinstance(v, float) and not np.isfinite(v))
+                else (f"{v:.6g}" if isinstance(v, float) else v)
+                for v in row
+            ]
+        )
+    return buf.getvalue()
+
+
+def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
+    """The CSV exports of a study; returns their paths by kind."""
+    ps = data["per_second"]
+    header = ["second_start", "second_end", "respondents_with_face"]
+    for n in SERIES_NAMES:
+        header += [f"{n}_mean", f"{n}_ci_low", f"{n}_ci_high"]
+    header += [f"share_respondents_{g}" for g in GROUPS]
+    rows = []
+    for i, s in enumerate(ps["seconds"]):
+        row: list[Any] = [int(s), int(s) + 1, int(ps["n_with_face"][i])]
+        for n in SERIES_NAMES:
+            row += [float(ps["mean"][n][i]), float(ps["ci_low"][n][i]), float(ps["ci_high"][n][i])]
+        row += [float(ps["share_respondents"][g][i]) for g in GROUPS]
+        rows.append(row)
+    paths = {"curves": out_dir / CURVES_CSV, "respondents": out_dir / RESPONDENTS_CSV}
+    html.write_atomic(paths["curves"], _csv_text(header, rows))
+
+    header = [
+        "respondent",
+        "session",
+        "started_at",
+        "status",
+        "frames",
+        "face_ratio",
+        "face_time_share",
+        "trustworthy",
+        "eei",
+        "counted",
+        "engaged",
+        "critical",
+        "silent",
+        "processed_fps",
+        "dropped_frames",
+    ]
+    header += [f"share_{e}" for e in EMOTIONS] + [f"share_{g}" for g in GROUPS]
+    rows = [
+        [
+            r["respondent"],
+            r["folder"],
+            r["started_at"],
+            r["status"],
+            r["frames"],
+            r["face_ratio"],
+            r["face_time_share"],
+            int(r["trustworthy"]),
+            r["eei"],
+            int(r["counted"]),
+            int(r["engaged"]),
+            int(r["critical"]),
+            int(r["silent"]),
+            r["processed_fps"],
+            r["dropped_frames"],
+        ]
+        + [r["emotion_share"][e] for e in EMOTIONS]
+        + [r["group_share"][g] for g in GROUPS]
+        for r in data["respondents"]
+    ]
+    html.write_atomic(paths["respondents"], _csv_text(header, rows))
+
+    if data["scenes"]["list"]:
+        header = (
+            [
+                "scene",
+                "start_s",
+                "end_s",
+                "respondents",
+                "valence_mean",
+                "valence_ci_low",
+                "valence_ci_high",
+                "dominant_emotion",
+            ]
+            + [f"share_{e}" for e in EMOTIONS]
+            + [f"respondents_{g}" for g in GROUPS]
+        )
+        rows = [
+            [
+                s["index"],
+                s["start_ms"] / 1000.0,
+                s["end_ms"] / 1000.0,
+                s["respondents"],
+                s["valence"],
+                s["valence_ci_low"],
+                s["valence_ci_high"],
+                s["dominant"],
+            ]
+            + [s["emotion_share"][e] for e in EMOTIONS]
+            + [s["share_respondents"][g] for g in GROUPS]
+            for s in data["scenes"]["list"]
+        ]
+        paths["scenes"] = out_dir / SCENES_CSV
+        html.write_atomic(paths["scenes"], _csv_text(header, rows))
+    return paths
+
+
+def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
+    """Combine sessions of one ad into ``out_dir/study.html`` plus CSV exports; return the page's path.
+
+    ``session_dirs`` may hold session folders or folders holding sessions. Session files are
+    only read.
+
+    Raises:
+        SessionError: a session is missing or malformed, or the sessions were recorded with
+            different ads.
+    """
+    dirs = expand_session_dirs(list(session_dirs))
+    sessions = [load_session(d) for d in dirs]
+    data, curves = study_numbers(sessions)
+    out_dir = Path(out_dir)
+    duration_ms = float(data["ad"]["duration_ms"])
+    x_max = duration_ms / 1000.0
+
+    ad_path, ad_note = find_ad(sessions[0].meta["ad"], near=[out_dir, *dirs])
+    scenes_list: list[dict[str, Any]] = []
+    threshold = None
+    if ad_path is not None:
+        try:
+            detection = detect_scenes(ad_path)
+            scenes_list, threshold = study_scenes(sessions, detection.scenes), detection.threshold
+        except EmolabError as exc:
+            ad_note = str(exc)
+            log.warning("scene detection failed: %s", exc)
+    data["scenes"] = {"threshold": threshold, "list": scenes_list, "note": "" if scenes_list else ad_note}
+    data["moments"] = key_moments(curves, duration_ms)
+    fps = float(data["ad"].get("fps") or 30.0)
+    for ms in data["moments"].values():
+        for m in ms:
+            m["frame_index"] = frame_index_at(m["ad_ms"], fps)
+    for s in scenes_list:
+        s["thumb_ms"] = s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2)
+        s["frame_index"] = frame_index_at(s["thumb_ms"], fps)
+    thumbs: dict[int, str] = {}
+    if ad_path is not None:
+        times = [m["ad_ms"] for ms in data["moments"].values() for m in ms] + [s["thumb_ms"] for s in scenes_list]
+        try:
+            thumbs = {i: jpeg_data_uri(f) for i, f in grab_frames(ad_path, times).items()}
+        except EmolabError as exc:
+            log.warning("no ad thumbnails: %s", exc)
+
+    exports = write_exports(data, out_dir)
+    data["exports"] = {k: p.name for k, p in exports.items()}
+    ps = data["per_second"]
+    x = np.asarray(ps["seconds"]) + 0.5
+    regions = (
+        [charts.Region(s["start_ms"] / 1000.0, s["end_ms"] / 1000.0, f"S{s['index']}") for s in scenes_list]
+        if len(scenes_list) > 1
+        else []
+    )
+
+    def lines(names: tuple[str, ...]) -> list[charts.Series]:
+        return [
+            charts.Series(
+                n,
+                x,
+                np.asarray(ps["mean"][n]),
+                charts.COLORS[n],
+                band=(np.asarray(ps["ci_low"][n]), np.asarray(ps["ci_high"][n])),
+            )
+            for n in names
+        ]
+
+    figs = {
+        "emotions": charts.line_chart(
+            lines(EMOTIONS), x_max, (0, 1), "Mean emotion curves", "Mean probability", regions=regions
+        ),
+        "groups": charts.line_chart(
+            lines(GROUPS), x_max, (0, 1), "Mean group curves", "Mean probability", regions=regions
+        ),
+        "share": charts.stacked_area_chart(
+            np.asarray(ps["seconds"], dtype=float),
+            [(g, ps["share_respondents"][g], charts.COLORS[g]) for g in GROUPS],
+            x_max,
+            "Share of respondents by dominant group",
+            "Respondents",
+            regions=regions,
+        ),
+    }
+    context = {
+        "d": data,
+        "figs": figs,
+        "thumbs": thumbs,
+        "colors": charts.COLORS,
+        "emotions": EMOTIONS,
+        "groups": GROUPS,
+        "fmt_time": fmt_time,
+        "ad_note": ad_note if ad_path is None else "",
+        "consts": {
+            "moment_min_prob": MOMENT_MIN_PROB,
+            "moments_per_series": MOMENTS_PER_SERIES,
+            "moment_gap_s": max(MOMENT_MIN_GAP_S, 0.05 * x_max),
+            "mad_k": MAD_K,
+            "min_threshold": MIN_THRESHOLD,
+            "min_scene_s": MIN_SCENE_S,
+            "min_face_time_share": MIN_FACE_TIME_SHARE,
+        },
+    }
+    target = out_dir / STUDY_FILE
+    html.write_atomic(target, html.render("study", context, data))
+    log.info("study report written to %s", target)
+    return target

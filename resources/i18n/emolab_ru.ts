@@ -1,0 +1,647 @@
+<?xml version='1.0' encoding='utf-8'?>
+<!DOCTYPE TS>
+<TS version="2.1" language="ru_RU">
+<context>
+    <name>AdPlayer</name>
+    <message>
+        <location filename="../../emolab/gui/ad_player.py" line="107" />
+        <source>Open an ad to begin</source>
+        <translation>Откройте ролик, чтобы начать</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/ad_player.py" line="111" />
+        <source>Ready</source>
+        <translation>Готово</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/ad_player.py" line="128" />
+        <source>Please look at the screen and relax.
+The ad starts in a moment.</source>
+        <translation>Пожалуйста, смотрите на экран и расслабьтесь.
+Ролик сейчас начнётся.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/ad_player.py" line="172" />
+        <source>The screening has ended. Thank you!</source>
+        <translation>Показ окончен. Спасибо!</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/ad_player.py" line="190" />
+        <source>The ad cannot be played ({0}); convert it to H.264 MP4 and open it again.</source>
+        <translation>Ролик не воспроизводится ({0}); перекодируйте его в H.264 MP4 и откройте снова.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/ad_player.py" line="191" />
+        <source>unknown error</source>
+        <translation>неизвестная ошибка</translation>
+    </message>
+</context>
+<context>
+    <name>CameraPreview</name>
+    <message>
+        <location filename="../../emolab/gui/preview.py" line="25" />
+        <source>No camera yet</source>
+        <translation>Камера ещё не включена</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/preview.py" line="65" />
+        <source>#{0} {1} {2}%</source>
+        <translation>№{0} {1} {2}%</translation>
+    </message>
+</context>
+<context>
+    <name>EmotionCurves</name>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="94" />
+        <source>Emotions</source>
+        <translation>Эмоции</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="97" />
+        <source>Groups</source>
+        <translation>Группы</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="124" />
+        <source>probability</source>
+        <translation>вероятность</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="91" />
+        <source>Ad time (s)</source>
+        <extracomment>Colours with a meaning people already read: happy green, angry red, sad blue, neutral grey.</extracomment>
+        <translation>Время ролика (с)</translation>
+    </message>
+</context>
+<context>
+    <name>Emotions</name>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="63" />
+        <source>angry</source>
+        <translation>гнев</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="64" />
+        <source>disgust</source>
+        <translation>отвращение</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="65" />
+        <source>fear</source>
+        <translation>страх</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="66" />
+        <source>happy</source>
+        <translation>радость</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="67" />
+        <source>sad</source>
+        <translation>грусть</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="68" />
+        <source>surprise</source>
+        <translation>удивление</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="69" />
+        <source>neutral</source>
+        <translation>нейтрально</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="77" />
+        <source>positive</source>
+        <translation>позитивные</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="78" />
+        <source>negative</source>
+        <translation>негативные</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/i18n.py" line="79" />
+        <source>neutral</source>
+        <comment>group</comment>
+        <translation>нейтральные</translation>
+    </message>
+</context>
+<context>
+    <name>FullScreenAd</name>
+    <message>
+        <location filename="../../emolab/gui/ad_player.py" line="58" />
+        <source>emolab — ad</source>
+        <translation>emolab — ролик</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="87" />
+        <source>emolab — screening room</source>
+        <extracomment>Emitted on the GUI thread once a screening's session is closed (a SessionOutcome). Emitted when the models are loaded and the ad (or its calibration) starts.</extracomment>
+        <translation>emolab — зал тестирования</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="127" />
+        <source>&amp;Open ad…</source>
+        <translation>&amp;Открыть ролик…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="129" />
+        <source>Use a &amp;video file as camera…</source>
+        <translation>&amp;Видеофайл вместо камеры…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="132" />
+        <source>&amp;Start</source>
+        <translation>&amp;Старт</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="132" />
+        <source>Start the camera analysis and the ad together</source>
+        <translation>Запустить анализ камеры и ролик одновременно</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="135" />
+        <location filename="../../emolab/gui/main_window.py" line="688" />
+        <source>&amp;Pause</source>
+        <translation>&amp;Пауза</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="135" />
+        <source>Pause or resume the ad and the analysis together</source>
+        <translation>Приостановить или продолжить ролик и анализ вместе</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="137" />
+        <source>S&amp;top</source>
+        <translation>Сто&amp;п</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="137" />
+        <source>Stop and save the session</source>
+        <translation>Остановить и сохранить сессию</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="139" />
+        <source>Ad &amp;full screen</source>
+        <translation>Ролик на весь &amp;экран</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="142" />
+        <source>Show the ad full screen on the chosen screen</source>
+        <translation>Показать ролик на весь выбранный экран</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="144" />
+        <source>Open session &amp;report</source>
+        <translation>Открыть &amp;отчёт сессии</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="145" />
+        <source>Study report from a &amp;folder…</source>
+        <translation>Отчёт &amp;исследования по папке…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="146" />
+        <source>Open session f&amp;older</source>
+        <translation>Открыть п&amp;апку сессии</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="147" />
+        <source>&amp;Quit</source>
+        <translation>В&amp;ыход</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="151" />
+        <source>Screening</source>
+        <translation>Показ</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="154" />
+        <source>drop a video here or click Open</source>
+        <translation>перетащите видео сюда или нажмите «Открыть»</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="157" />
+        <source>Open…</source>
+        <translation>Открыть…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="162" />
+        <source>Recent</source>
+        <translation>Недавние</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="168" />
+        <source>&amp;Ad:</source>
+        <translation>&amp;Ролик:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="173" />
+        <source>&amp;Camera:</source>
+        <translation>&amp;Камера:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="177" />
+        <source>pseudonym, e.g. R017</source>
+        <translation>псевдоним, например R017</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="178" />
+        <source>&amp;Respondent id:</source>
+        <translation>&amp;ID респондента:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="187" />
+        <source> s</source>
+        <translation> с</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="188" />
+        <source>Seconds of resting face recorded before the ad (0 = none)</source>
+        <translation>Секунды спокойного лица перед роликом (0 — без калибровки)</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="194" />
+        <source>Face detector:</source>
+        <translation>Детектор лиц:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="195" />
+        <source>Emotion model:</source>
+        <translation>Модель эмоций:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="198" />
+        <source>Full screen</source>
+        <translation>Весь экран</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="204" />
+        <source>Ad screen:</source>
+        <translation>Экран ролика:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="212" />
+        <source>Save sessions in:</source>
+        <translation>Сохранять сессии в:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="215" />
+        <source>Start</source>
+        <translation>Старт</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="218" />
+        <location filename="../../emolab/gui/main_window.py" line="687" />
+        <source>Pause</source>
+        <translation>Пауза</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="220" />
+        <source>Stop</source>
+        <translation>Стоп</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="229" />
+        <source>Camera (latest analysed frame)</source>
+        <translation>Камера (последний проанализированный кадр)</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="241" />
+        <source>Ad (what the respondent sees)</source>
+        <translation>Ролик (то, что видит респондент)</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="246" />
+        <source>Live emotions against ad time</source>
+        <translation>Эмоции в реальном времени по времени ролика</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="278" />
+        <source>Models: loaded at Start</source>
+        <translation>Модели: загружаются при старте</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="557" />
+        <source>Models: {0}</source>
+        <translation>Модели: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="702" />
+        <source>Calibrating</source>
+        <translation>Калибровка</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="705" />
+        <source>{0} — ad {1} / {2}</source>
+        <translation>{0} — ролик {1} / {2}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="714" />
+        <source>Processing: – fps</source>
+        <translation>Обработка: – кадр/с</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="716" />
+        <source>Processing: {0:.1f} fps</source>
+        <translation>Обработка: {0:.1f} кадр/с</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="717" />
+        <source>Latency: {0:.0f} ms</source>
+        <translation>Задержка: {0:.0f} мс</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="718" />
+        <source>Face found: {0:.0f}% of frames</source>
+        <translation>Лицо найдено: {0:.0f}% кадров</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="719" />
+        <source>Dropped: {0} frames</source>
+        <translation>Пропущено: {0} кадров</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="288" />
+        <source>&amp;File</source>
+        <translation>&amp;Файл</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="181" />
+        <source>Co&amp;nsent: the respondent agrees to being filmed and analysed</source>
+        <translation>Со&amp;гласие: респондент согласен на съёмку и анализ</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="189" />
+        <source>Cali&amp;bration:</source>
+        <translation>Калибр&amp;овка:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="290" />
+        <source>Recent ads</source>
+        <translation>Недавние ролики</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="299" />
+        <source>&amp;Screening</source>
+        <translation>&amp;Показ</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="302" />
+        <source>&amp;Language</source>
+        <translation>&amp;Язык</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="304" />
+        <source>System language</source>
+        <translation>Язык системы</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="381" />
+        <source>(no camera found)</source>
+        <translation>(камера не найдена)</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="382" />
+        <source>Video file as camera…</source>
+        <translation>Видеофайл вместо камеры…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="420" />
+        <source>Camera {0}</source>
+        <translation>Камера {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="432" />
+        <source>Video standing in for the camera</source>
+        <translation>Видео вместо камеры</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="432" />
+        <location filename="../../emolab/gui/main_window.py" line="442" />
+        <source>Videos ({0})</source>
+        <translation>Видео ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="442" />
+        <source>Open ad</source>
+        <translation>Открыть ролик</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="449" />
+        <source>The ad file {0} does not exist.</source>
+        <translation>Файл ролика {0} не существует.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="460" />
+        <source>Save sessions in</source>
+        <translation>Сохранять сессии в</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="466" />
+        <source>The language changes the next time emolab starts.</source>
+        <translation>Язык сменится при следующем запуске emolab.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="534" />
+        <source>Starting the camera…</source>
+        <translation>Запуск камеры…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="578" />
+        <source>Unexpected error: {0}</source>
+        <translation>Непредвиденная ошибка: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="611" />
+        <source>The screening ended early; what was recorded is saved in {0}.</source>
+        <translation>Показ прервался; всё записанное сохранено в {0}.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="613" />
+        <source>Session saved in {0}.</source>
+        <translation>Сессия сохранена в {0}.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="618" />
+        <source>Open folder</source>
+        <translation>Открыть папку</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="618" />
+        <source>Open report</source>
+        <translation>Открыть отчёт</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="651" />
+        <source>Ready</source>
+        <translation>Готово</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="652" />
+        <source>Loading models…</source>
+        <translation>Загрузка моделей…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="653" />
+        <location filename="../../emolab/gui/main_window.py" line="702" />
+        <source>Recording</source>
+        <translation>Запись</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="654" />
+        <location filename="../../emolab/gui/main_window.py" line="700" />
+        <source>Paused</source>
+        <translation>Пауза</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="655" />
+        <source>Saving the session…</source>
+        <translation>Сохранение сессии…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="682" />
+        <source>Tick the consent box first</source>
+        <translation>Сначала отметьте согласие респондента</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="687" />
+        <source>Resume</source>
+        <translation>Продолжить</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="688" />
+        <source>&amp;Resume</source>
+        <translation>&amp;Продолжить</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="742" />
+        <source>Folder with the sessions of one ad</source>
+        <translation>Папка с сессиями одного ролика</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="800" />
+        <source>Stop the screening?</source>
+        <translation>Остановить показ?</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="801" />
+        <source>A screening is running. Stop it, save the session and quit?</source>
+        <translation>Идёт показ. Остановить его, сохранить сессию и выйти?</translation>
+    </message>
+</context>
+<context>
+    <name>ScreeningWorker</name>
+    <message>
+        <location filename="../../emolab/gui/worker.py" line="166" />
+        <source>Reading the ad…</source>
+        <extracomment>Longer side of the preview image the worker hands to the window (keeps signals light). A video standing in for a camera starts over at its end; otherwise its end is treated like a camera that disappeared. For tests and tools: builds the frame source instead of :func:`open_source`. A pipeline kept from an earlier session with the same models (saves loading time). How consent was recorded: the window's checkbox, or the command line (kiosk).</extracomment>
+        <translation>Чтение ролика…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/worker.py" line="170" />
+        <source>Loading face detector and emotion classifier…</source>
+        <translation>Загрузка детектора лиц и классификатора эмоций…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/worker.py" line="175" />
+        <source>Opening the camera…</source>
+        <translation>Открытие камеры…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/worker.py" line="228" />
+        <source>The camera stopped: {0}. Everything recorded until then is saved.</source>
+        <translation>Камера остановилась: {0}. Всё записанное до этого момента сохранено.</translation>
+    </message>
+</context>
+<context>
+    <name>_ErrorReporter</name>
+    <message>
+        <location filename="../../emolab/gui/app.py" line="71" />
+        <source>emolab: unexpected error</source>
+        <translation>emolab: непредвиденная ошибка</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/app.py" line="72" />
+        <source>Something went wrong. emolab keeps running; details are in {0}.</source>
+        <translation>Что-то пошло не так. emolab продолжает работу; подробности в {0}.</translation>
+    </message>
+</context>
+<context>
+    <name>actions</name>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="40" />
+        <source>Open the ad to show (File ▸ Open ad, or drop a video on the window).</source>
+        <translation>Откройте ролик для показа (Файл ▸ Открыть ролик или перетащите видео в окно).</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="46" />
+        <source>The ad file {0} does not exist; open it again.</source>
+        <translation>Файл ролика {0} не существует; откройте его снова.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="49" />
+        <source>Pick a camera, or a video file standing in for one.</source>
+        <translation>Выберите камеру или видеофайл вместо неё.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="52" />
+        <source>The camera stand-in {0} does not exist; pick the file again.</source>
+        <translation>Видео вместо камеры {0} не существует; выберите файл снова.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="57" />
+        <source>Enter the respondent id (a pseudonym, not a name).</source>
+        <translation>Введите ID респондента (псевдоним, не имя).</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="60" />
+        <source>Tick the consent box: the respondent must agree before filming starts.</source>
+        <translation>Отметьте согласие: респондент должен согласиться до начала съёмки.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="83" />
+        <source>Camera {0}</source>
+        <translation>Камера {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="99" />
+        <source>none installed</source>
+        <translation>не установлено</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="100" />
+        <source>auto ({0})</source>
+        <translation>авто ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="128" />
+        <source>Reports are not available in this version of emolab ({0}). The session files are saved in {1}.</source>
+        <translation>Отчёты недоступны в этой версии emolab ({0}). Файлы сессии сохранены в {1}.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="144" />
+        <source>{0} holds no emolab session folders; choose the folder your sessions are saved in.</source>
+        <translation>В {0} нет папок сессий emolab; выберите папку, где сохранены сессии.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/actions.py" line="152" />
+        <source>Study reports are not available in this version of emolab ({0}).</source>
+        <translation>Отчёты исследования недоступны в этой версии emolab ({0}).</translation>
+    </message>
+</context>
+<context>
+    <name>app</name>
+    <message>
+        <location filename="../../emolab/gui/app.py" line="161" />
+        <source>emolab could not open its window: {0}
+Details are in {1}.</source>
+        <translation>emolab не смог открыть окно: {0}
+Подробности в {1}.</translation>
+    </message>
+</context>
+</TS>

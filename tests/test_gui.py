@@ -1,0 +1,523 @@
+"""The screening-room window, driven for real (offscreen) through the ``emolab gui`` options.
+
+Screenings use a video file as the camera and a real ad; they assert what a marketer relies
+on: curves aligned to ad time, a complete session whose summary matches its timeline, a
+camera failing mid-session without taking the app down, and pause/resume keeping ad time
+consistent.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest_gui import QT_LOG_IGNORE, VIDEOS, gui_classifier, make_window_fixture, shared_file  # noqa: F401
+
+pytestmark = pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)
+
+REPO = Path(__file__).resolve().parents[1]
+SCREENING_TIMEOUT_MS = 90_000  # loading models on two busy cores can be slow
+
+
+def _frames(tl):  # noqa: ANN001, ANN202
+    """Per processed frame: first-row indices of the timeline."""
+    from emolab.session.metrics import frame_starts
+
+    return frame_starts(tl)
+
+
+def run_screening(qtbot, window, during=None):  # noqa: ANN001, ANN201
+    """Wait until ``window`` has run its screening (autostart) to the end; return the outcome."""
+    with qtbot.waitSignal(window.screeningFinished, timeout=SCREENING_TIMEOUT_MS) as blocker:
+        if during is not None:
+            qtbot.waitSignal(window.screeningStarted, timeout=SCREENING_TIMEOUT_MS).wait()
+            during()
+    return blocker.args[0]
+
+
+def assert_complete_session(folder: Path):  # noqa: ANN201
+    """The folder has every file, and its summary is what its timeline gives."""
+    from emolab.session import load_session, summary_for
+
+    for name in ("session.json", "timeline.csv", "summary.json"):
+        assert (folder / name).is_file(), f"{name} missing from {folder}"
+    session = load_session(folder)
+    assert len(session.timeline) > 0, "no frame was recorded"
+    assert session.summary == json.loads(json.dumps(summary_for(session.meta, session.timeline)))
+    return session
+
+
+def assert_curves_match_timeline(window, session) -> None:  # noqa: ANN001
+    """The live curves got one point per recorded frame, at the frame's ad time (seconds)."""
+    t, values = window.curves.emotions.data()
+    tl = session.timeline
+    starts = _frames(tl)
+    np.testing.assert_allclose(t, tl.ad_ms[starts] / 1000.0, atol=1e-3)
+    for k, start in enumerate(starts):
+        rows = tl.select(tl.frame_index == tl.frame_index[start])
+        if rows.has_face.any():
+            np.testing.assert_allclose(values[k], rows.smoothed[rows.has_face].mean(axis=0), atol=1e-4)
+        else:
+            assert np.isnan(values[k]).all()
+
+
+# ---- without ../shared ---------------------------------------------------------------------------
+
+
+def test_gui_modules_open_without_heavy_imports() -> None:
+    code = (
+        "import sys, emolab.gui.app, emolab.gui.main_window, emolab.cli.gui;"
+        "print(sorted(m for m in ('torch', 'ultralytics', 'facenet_pytorch') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=REPO)
+    assert out.stdout.strip() == "[]"
+
+
+def test_cv2_then_qt_in_one_process() -> None:
+    """opencv-python's Qt variables must not stop PySide6 (opencv-python #467, #736)."""
+    code = (
+        "import cv2, os; import emolab.gui.app as a; from PySide6.QtWidgets import QApplication, QLabel;"
+        "app = QApplication([]); w = QLabel('x'); w.show(); app.processEvents();"
+        "print(app.platformName(), os.environ.get('QT_QPA_PLATFORM_PLUGIN_PATH'))"
+    )
+    env = {**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["offscreen", "None"]
+
+
+def test_no_start_without_consent(make_window, tmp_path) -> None:  # noqa: ANN001
+    from emolab.demo import make_demo_ad
+
+    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=1.0)
+    window = make_window(
+        "--ad", str(ad), "--camera", str(ad), "--respondent", "R1", "--sessions-dir", str(tmp_path / "s")
+    )
+    assert not window.start_btn.isEnabled()
+    assert window.start() is False
+    assert window.state == "idle" and window.thread is None
+    assert "consent" in window.message.label.text().lower()
+    window.consent_check.setChecked(True)
+    assert window.start_btn.isEnabled()
+    assert not (tmp_path / "s").exists()
+
+
+def test_demo_screening_with_calibration(make_window, qtbot, tmp_path) -> None:  # noqa: ANN001
+    """A whole screening on generated clips (no ../shared): calibration, then the ad."""
+    from emolab.demo import ensure_demo
+
+    ensure_demo(tmp_path / "demo")  # what --demo makes, in a test folder
+    window = make_window(
+        "--demo",
+        "--demo-folder",
+        str(tmp_path / "demo"),
+        "--classifier",
+        gui_classifier(),
+        "--calibration",
+        "1",
+        "--autostart",
+        "--stop-after",
+        "3.5",
+        "--sessions-dir",
+        str(tmp_path / "sessions"),
+    )
+    outcome = run_screening(qtbot, window)
+    assert outcome.status == "stopped" and outcome.folder.parent == tmp_path / "sessions"
+    session = assert_complete_session(outcome.folder)
+    assert session.meta["calibration_s"] == 1.0 and session.meta["source"]["kind"] == "video-as-camera"
+    assert_curves_match_timeline(window, session)
+    tl = session.timeline
+    assert set(tl.phase) <= {"calibration", "ad"}
+    assert (tl.ad_ms[tl.phase == "calibration"] < 0).all() and (tl.ad_ms[tl.phase == "ad"] >= 0).all()
+    assert np.all(np.diff(tl.ad_ms[_frames(tl)]) >= 0), "ad time went backwards"
+    assert window.state == "idle" and str(outcome.folder) in window.message.label.text()
+    assert window.act_report.isEnabled() and window.start_btn.isEnabled()
+
+
+def test_pause_keeps_ad_time_and_timeline_consistent(make_window, qtbot, tmp_path) -> None:  # noqa: ANN001
+    from emolab.demo import make_demo_ad, make_demo_camera
+
+    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=10.0)
+    cam = make_demo_camera(tmp_path / "cam.mp4", seconds=4.0, fps=10.0, face_from_s=0.0)
+    window = make_window(
+        "--ad",
+        str(ad),
+        "--camera",
+        str(cam),
+        "--respondent",
+        "P1",
+        "--consent",
+        "--classifier",
+        gui_classifier(),
+        "--autostart",
+        "--stop-after",
+        "6",
+        "--sessions-dir",
+        str(tmp_path / "sessions"),
+    )
+    marks = {}
+
+    def pause_and_resume() -> None:
+        qtbot.waitUntil(lambda: len(window.curves.emotions) >= 1, timeout=30_000)
+        window.act_pause.trigger()
+        assert window.state == "paused" and window.pause_btn.text() == window.tr("Resume")
+        marks["paused_at"] = time.monotonic()
+        marks["ad_at_pause"] = window.clock.ad_ms_at(time.monotonic())
+        qtbot.wait(1500)
+        marks["ad_before_resume"] = window.clock.ad_ms_at(time.monotonic())
+        marks["resumed_at"] = time.monotonic()
+        window.act_pause.trigger()
+        assert window.state == "running"
+
+    outcome = run_screening(qtbot, window, during=pause_and_resume)
+    # The clock froze during the 1.5 s pause (a late position report may nudge it by a frame).
+    assert marks["ad_before_resume"] == pytest.approx(marks["ad_at_pause"], abs=100.0), "ad time ran while paused"
+    session = assert_complete_session(outcome.folder)
+    assert_curves_match_timeline(window, session)
+    ad = session.timeline.ad_ms[_frames(session.timeline)]
+    assert np.all(np.diff(ad) >= 0)
+    # Frames captured while paused would all carry the frozen ad time; none was recorded.
+    frozen = (ad >= min(marks["ad_at_pause"], marks["ad_before_resume"]) - 1.0) & (
+        ad <= max(marks["ad_at_pause"], marks["ad_before_resume"]) + 1.0
+    )
+    assert frozen.sum() <= 1, f"{frozen.sum()} results stamped while paused"
+    assert (ad > marks["ad_before_resume"]).any(), "nothing was recorded after resuming"
+    # After resuming the clock continued from the paused position: it never counted the pause.
+    assert ad.max() < marks["ad_at_pause"] + (time.monotonic() - marks["resumed_at"]) * 1000.0 + 200.0
+
+
+def test_report_actions_call_the_report_module(make_window, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Stop offers the report; File ▸ Study builds one from a folder of sessions."""
+    from PySide6.QtGui import QDesktopServices
+
+    from emolab.gui.worker import SessionOutcome
+
+    opened = []
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
+    session = tmp_path / "sessions" / "s1"
+    session.mkdir(parents=True)
+    (session / "session.json").write_text("{}")
+    fake = types.ModuleType("emolab.report")
+    fake.build_session_report = lambda d: Path(d) / "report.html"
+    fake.build_study_report = lambda dirs, out: Path(out) / f"study-{len(dirs)}.html"
+    monkeypatch.setitem(sys.modules, "emolab.report", fake)
+    window = make_window(show=False)
+    window.last_outcome = SessionOutcome(session, "complete", "")
+    window.open_report()
+    window.open_study(tmp_path / "sessions")
+    assert opened == [str(session / "report.html"), str(tmp_path / "sessions" / "study-1.html")]
+
+    monkeypatch.setitem(sys.modules, "emolab.report", types.ModuleType("emolab.report"))  # no builders yet
+    window.open_report()
+    assert window.message.kind == "warning" and "report" in window.message.label.text().lower()
+    assert len(opened) == 2
+
+
+def test_russian_translation_is_shipped() -> None:
+    from PySide6.QtCore import QCoreApplication, QTranslator
+
+    from emolab.gui.i18n import i18n_dir
+
+    for lang in ("en", "ru"):
+        assert (i18n_dir() / f"emolab_{lang}.ts").is_file() and (i18n_dir() / f"emolab_{lang}.qm").is_file()
+    translator = QTranslator()
+    assert translator.load("emolab_ru", str(i18n_dir()))
+    assert translator.translate("MainWindow", "Start") == "Старт"
+    assert translator.translate("Emotions", "happy") == "радость"
+    assert QCoreApplication is not None
+
+
+# ---- with ../shared --------------------------------------------------------------------------------
+
+
+@pytest.mark.shared
+def test_screening_single_face_against_real_ad(make_window, qtbot, tmp_path) -> None:  # noqa: ANN001
+    camera = shared_file(VIDEOS / "single_face.mp4")
+    ad = shared_file(VIDEOS / "DogDog8.mp4")
+    window = make_window(
+        "--ad",
+        str(ad),
+        "--camera",
+        str(camera),
+        "--respondent",
+        "R001",
+        "--consent",
+        "--classifier",
+        gui_classifier(),
+        "--autostart",
+        "--stop-after",
+        "4",
+        "--sessions-dir",
+        str(tmp_path / "sessions"),
+    )
+    outcome = run_screening(qtbot, window)
+    assert outcome.status == "stopped" and outcome.reason == "stop-after time reached"
+    session = assert_complete_session(outcome.folder)
+    assert session.meta["respondent"] == "R001" and session.meta["ad"]["file"] == "DogDog8.mp4"
+    assert session.meta["consent"] == {"given": True, "recorded_by": "command line"}
+    assert session.meta["models"]["detector"]["name"] and session.meta["status"] == "stopped"
+    assert_curves_match_timeline(window, session)
+    tl = session.timeline
+    assert set(tl.phase) == {"ad"} and tl.has_face.mean() > 0.5
+    # Ad time is the ad's playback position, not a frame number: within the ~4 s shown.
+    assert 0.0 <= tl.ad_ms.min() and tl.ad_ms.max() < 6000.0
+    assert np.all(np.diff(tl.ad_ms[_frames(tl)]) > 0)
+    assert session.summary["frames"] == len(_frames(tl))
+    assert "fps" in window.fps_label.text() and "%" in window.face_label.text()
+    assert "mtcnn" in window.models_label.text() or "detector" in window.models_label.text()
+
+
+@pytest.mark.shared
+def test_camera_lost_mid_session_saves_what_was_recorded(make_window, qtbot, tmp_path) -> None:  # noqa: ANN001
+    """single_face.mp4 lasts 2.4 s; with --no-loop its end is a camera that disappears."""
+    camera = shared_file(VIDEOS / "single_face.mp4")
+    ad = shared_file(VIDEOS / "big_buck_bunny.mp4")
+    window = make_window(
+        "--ad",
+        str(ad),
+        "--camera",
+        str(camera),
+        "--no-loop",
+        "--respondent",
+        "R002",
+        "--consent",
+        "--classifier",
+        gui_classifier(),
+        "--autostart",
+        "--stop-after",
+        "20",
+        "--sessions-dir",
+        str(tmp_path / "sessions"),
+    )
+    window.options.quit_when_done = False  # a marketer's window stays open after a failure
+    outcome = run_screening(qtbot, window)
+    assert outcome.status == "failed" and "camera stopped" in outcome.reason.lower()
+    session = assert_complete_session(outcome.folder)
+    assert session.meta["status"] == "failed" and session.meta["end_reason"] == outcome.reason
+    assert_curves_match_timeline(window, session)
+    assert window.isVisible() and window.state == "idle" and window.message.kind == "error"
+    assert "saved" in window.message.label.text()
+    # The app is still usable: another screening can start.
+    assert window.start_btn.isEnabled()
+
+
+def test_cli_parses_kiosk_options() -> None:
+    from emolab.cli.gui import window_options
+    from emolab.cli.main import build_parser
+
+    args = build_parser().parse_args(
+        [
+            "gui",
+            "--ad",
+            "a.mp4",
+            "--camera",
+            "1",
+            "--respondent",
+            "R9",
+            "--consent",
+            "--autostart",
+            "--stop-after",
+            "5",
+            "--sessions-dir",
+            "/tmp/x",
+            "--lang",
+            "ru",
+        ]
+    )
+    settings, options = window_options(args)
+    assert (options.ad, options.camera, options.respondent, options.autostart) == ("a.mp4", "1", "R9", True)
+    assert options.stop_after_s == 5.0 and options.quit_when_done and str(settings.sessions_dir) == "/tmp/x"
+    # The README's kiosk command has no --consent: starting unattended is the operator's consent.
+    kiosk = build_parser().parse_args(["gui", "--ad", "a.mp4", "--camera", "0", "--respondent", "R", "--autostart"])
+    assert window_options(kiosk)[1].consent
+    assert not window_options(build_parser().parse_args(["gui"]))[1].consent
+    assert args.func.__module__ == "emolab.cli.gui"
+
+
+def test_model_error_reaches_the_window_and_the_app_stays_up(make_window, qtbot, tmp_path) -> None:  # noqa: ANN001
+    from emolab.demo import make_demo_ad
+
+    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=1.0)
+    window = make_window(
+        "--ad",
+        str(ad),
+        "--camera",
+        str(ad),
+        "--respondent",
+        "E1",
+        "--consent",
+        "--classifier",
+        str(tmp_path / "missing_model.onnx"),
+        "--autostart",
+        "--sessions-dir",
+        str(tmp_path / "sessions"),
+    )
+    outcome = run_screening(qtbot, window)
+    assert outcome.folder is None and outcome.status == "failed"
+    assert window.message.kind == "error" and "missing_model.onnx" in window.message.label.text()
+    assert window.state == "idle" and window.isVisible() and window.thread is None
+
+
+def test_full_screen_moves_the_ad_to_its_own_window_and_back(make_window) -> None:  # noqa: ANN001
+    window = make_window()
+    pane = window.ad_player.pane
+    window.act_fullscreen.trigger()
+    assert window._fullscreen is not None and pane.window() is window._fullscreen
+    assert window._fullscreen.isVisible()
+    window.act_fullscreen.trigger()
+    assert window._fullscreen is None and pane.window() is window
+
+
+def test_choices_are_remembered_between_runs(make_window, tmp_path) -> None:  # noqa: ANN001
+    from emolab.demo import make_demo_ad
+
+    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=1.0)
+    first = make_window(
+        "--ad",
+        str(ad),
+        "--camera",
+        str(ad),
+        "--calibration",
+        "3",
+        "--sessions-dir",
+        str(tmp_path / "sessions"),
+        show=False,
+    )
+    first.close()
+    second = make_window(show=False)  # same settings file, no command-line choices
+    assert second.ad_edit.text() == str(ad.resolve()) and second.camera_spec() == str(ad)
+    assert second.calibration_spin.value() == 3 and second.sessions_edit.text() == str(tmp_path / "sessions")
+    assert second.recent == [str(ad.resolve())]
+    assert not second.consent_check.isChecked(), "consent is asked for every respondent"
+
+
+def test_kiosk_command_runs_a_screening_and_quits(tmp_path) -> None:
+    """``emolab gui --demo --autostart --stop-after`` as a user types it: window, session, exit 0."""
+    import os
+
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "XDG_CONFIG_HOME": str(tmp_path / "config"),
+        "HOME": str(tmp_path),
+    }
+    cmd = [
+        sys.executable,
+        "-m",
+        "emolab",
+        "gui",
+        "--demo",
+        "--demo-folder",
+        str(tmp_path / "demo"),
+        "--classifier",
+        gui_classifier(),
+        "--autostart",
+        "--stop-after",
+        "2",
+    ]
+    done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=REPO, timeout=150)
+    assert done.returncode == 0, done.stderr[-2000:]
+    (folder,) = (tmp_path / "demo" / "sessions").iterdir()
+    assert_complete_session(folder)
+
+
+def test_stop_while_models_load_leaves_no_session(make_window, qtbot, tmp_path) -> None:  # noqa: ANN001
+    from emolab.demo import make_demo_ad
+
+    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=2.0)
+    window = make_window(
+        "--ad",
+        str(ad),
+        "--camera",
+        str(ad),
+        "--respondent",
+        "C1",
+        "--consent",
+        "--classifier",
+        gui_classifier(),
+        "--sessions-dir",
+        str(tmp_path / "sessions"),
+    )
+    with qtbot.waitSignal(window.screeningFinished, timeout=SCREENING_TIMEOUT_MS) as blocker:
+        assert window.start() and window.state == "loading"
+        window.act_stop.trigger()
+    assert blocker.args[0].status == "cancelled" and blocker.args[0].folder is None
+    assert window.state == "idle" and not window.ad_player.active
+    assert not any((tmp_path / "sessions").glob("*/session.json"))
+
+
+def test_uncaught_errors_are_logged_and_shown(qtbot, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    import logging
+    import threading
+
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    from emolab.gui import app as gui_app
+
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    monkeypatch.setattr(threading, "excepthook", threading.excepthook)
+    reporter = gui_app.install_error_hooks()
+    try:
+        worker = threading.Thread(target=lambda: 1 / 0, name="boom")
+        worker.start()
+        worker.join()
+        qtbot.waitUntil(
+            lambda: any(isinstance(w, QMessageBox) and w.isVisible() for w in QApplication.topLevelWidgets()),
+            timeout=5000,
+        )
+        reporter.handler.flush()
+        assert "ZeroDivisionError" in gui_app.log_file().read_text()
+    finally:
+        logging.getLogger().removeHandler(reporter.handler)
+        reporter.handler.close()
+        for w in QApplication.topLevelWidgets():
+            if isinstance(w, QMessageBox):
+                w.close()
+
+
+def test_pausing_the_calibration_freezes_its_countdown(qtbot) -> None:  # noqa: ANN001
+    from emolab.adclock import AdClock
+    from emolab.gui.ad_player import AdPlayer
+
+    clock = AdClock()
+    player = AdPlayer(clock)
+    qtbot.addWidget(player.pane)
+    try:
+        player.start(calibration_s=1.0)
+        assert player.state == "calibration" and clock.ad_ms_at(time.monotonic()) < 0
+        qtbot.wait(200)
+        player.pause()
+        frozen = clock.ad_ms_at(time.monotonic())
+        qtbot.wait(1200)  # longer than the calibration: it must not end while paused
+        assert player.state == "calibration" and clock.ad_ms_at(time.monotonic()) == frozen
+        player.resume()
+        qtbot.waitUntil(lambda: player.state == "ad", timeout=3000)
+        assert clock.ad_ms_at(time.monotonic()) >= 0
+    finally:
+        player.stop()
+        player.close()
+
+
+def test_dropping_a_video_opens_it_as_the_ad(make_window, tmp_path) -> None:  # noqa: ANN001
+    from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+    from PySide6.QtGui import QDropEvent
+
+    from emolab.demo import make_demo_ad
+
+    ad = make_demo_ad(tmp_path / "dropped.mp4", seconds=1.0)
+    window = make_window(show=False)
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(ad))])
+    event = QDropEvent(
+        QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
+    )
+    window.dropEvent(event)
+    assert window.ad_edit.text() == str(ad.resolve()) and window.recent[0] == str(ad.resolve())
