@@ -104,7 +104,7 @@ def test_no_start_without_consent(make_window, tmp_path) -> None:  # noqa: ANN00
     assert window.start() is False
     assert window.state == "idle" and window.thread is None
     assert "consent" in window.message.label.text().lower()
-    window.consent_check.setChecked(True)
+    window.setup.consent_check.setChecked(True)
     assert window.start_btn.isEnabled()
     assert not (tmp_path / "s").exists()
 
@@ -392,10 +392,12 @@ def test_choices_are_remembered_between_runs(make_window, tmp_path) -> None:  # 
     )
     first.close()
     second = make_window(show=False)  # same settings file, no command-line choices
-    assert second.ad_edit.text() == str(ad.resolve()) and second.camera_spec() == str(ad)
-    assert second.calibration_spin.value() == 3 and second.sessions_edit.text() == str(tmp_path / "sessions")
+    assert second.setup.ad_edit.text() == str(ad.resolve()) and second.setup.camera_spec() == str(ad)
+    assert second.setup.calibration_spin.value() == 3 and second.setup.sessions_edit.text() == str(
+        tmp_path / "sessions"
+    )
     assert second.recent == [str(ad.resolve())]
-    assert not second.consent_check.isChecked(), "consent is asked for every respondent"
+    assert not second.setup.consent_check.isChecked(), "consent is asked for every respondent"
 
 
 def test_kiosk_command_runs_a_screening_and_quits(tmp_path) -> None:
@@ -520,4 +522,31 @@ def test_dropping_a_video_opens_it_as_the_ad(make_window, tmp_path) -> None:  # 
         QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
     )
     window.dropEvent(event)
-    assert window.ad_edit.text() == str(ad.resolve()) and window.recent[0] == str(ad.resolve())
+    assert window.setup.ad_edit.text() == str(ad.resolve()) and window.recent[0] == str(ad.resolve())
+
+
+def test_results_only_fill_buffers_and_the_timer_draws(qtbot, monkeypatch) -> None:  # noqa: ANN001
+    """Many results between two redraws cost one setData per curve, on the GUI thread's timer."""
+    from emolab.gui.plots import EmotionCurves, RingBuffer
+
+    curves = EmotionCurves(lambda: 1500.0, capacity=100)
+    qtbot.addWidget(curves)
+    calls = []
+    for line in [*curves.emotion_lines.values(), *curves.group_lines.values()]:
+        monkeypatch.setattr(line, "setData", lambda *a, **k: calls.append(len(a[0])))
+    rng = np.random.default_rng(0)
+    for i in range(250):  # more than the capacity: the buffer wraps, nothing grows
+        curves.add(i * 33.0, [rng.dirichlet(np.ones(7))] if i % 10 else [])
+    assert calls == []
+    curves.start()
+    qtbot.waitUntil(lambda: len(calls) == 10, timeout=2000)
+    curves.stop()
+    assert set(calls) == {100} and curves.playheads[0].value() == 1.5
+    t, v = curves.emotions.data()
+    np.testing.assert_allclose(t, np.arange(150, 250) * 0.033)
+    assert np.isnan(v[t == 160 * 0.033]).all() and np.allclose(v[~np.isnan(v[:, 0])].sum(axis=1), 1.0)
+
+    ring = RingBuffer(3, 1)
+    for i in range(5):
+        ring.append(float(i), np.array([i]))
+    assert ring.data()[0].tolist() == [2.0, 3.0, 4.0] and len(ring) == 3

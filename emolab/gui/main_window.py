@@ -10,21 +10,15 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
-    QCheckBox,
-    QComboBox,
-    QDoubleSpinBox,
     QFileDialog,
-    QFormLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QMainWindow,
     QMessageBox,
     QProgressBar,
     QPushButton,
     QSplitter,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
@@ -32,16 +26,15 @@ from PySide6.QtWidgets import (
 from emolab.adclock import AdClock
 from emolab.errors import EmolabError
 from emolab.gui import actions
-from emolab.gui.ad_player import AdPlayer, FullScreenAd, screen_names
+from emolab.gui.ad_player import AdPlayer, FullScreenAd
 from emolab.gui.message_bar import MessageBar
 from emolab.gui.plots import EmotionCurves
 from emolab.gui.preview import CameraPreview
+from emolab.gui.setup_panel import VIDEO_FILTER, SetupPanel
 from emolab.gui.worker import LiveResult, ScreeningConfig, ScreeningWorker, SessionOutcome
 from emolab.settings import Settings
 
 log = logging.getLogger(__name__)
-
-VIDEO_FILTER = "*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv"
 
 
 @dataclass
@@ -126,7 +119,7 @@ class MainWindow(QMainWindow):
     def _build_actions(self) -> None:
         self.act_open = self._action(self.tr("&Open ad…"), QKeySequence.StandardKey.Open, self.ask_ad)
         self.act_camera_file = self._action(
-            self.tr("Use a &video file as camera…"), "Ctrl+Shift+O", self.ask_camera_file
+            self.tr("Use a &video file as camera…"), "Ctrl+Shift+O", lambda: self.setup.ask_camera_file()
         )
         self.act_start = self._action(
             self.tr("&Start"), "F5", self.start, self.tr("Start the camera analysis and the ad together")
@@ -148,68 +141,14 @@ class MainWindow(QMainWindow):
 
     def _build_ui(self) -> None:
         # Left: the set-up form, the buttons, the camera preview.
-        form_box = QGroupBox(self.tr("Screening"))
-        form = QFormLayout(form_box)
-        self.ad_edit = QLineEdit()
-        self.ad_edit.setPlaceholderText(self.tr("drop a video here or click Open"))
-        self.ad_edit.editingFinished.connect(lambda: self.set_ad(self.ad_edit.text()) if self.ad_edit.text() else None)
-        open_btn = QToolButton()
-        open_btn.setText(self.tr("Open…"))
-        open_btn.setToolTip(self.act_open.toolTip())
-        open_btn.clicked.connect(self.ask_ad)
-        self.open_btn = open_btn
-        self.recent_menu_btn = QToolButton()
-        self.recent_menu_btn.setText(self.tr("Recent"))
-        self.recent_menu_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        ad_row = QHBoxLayout()
-        ad_row.addWidget(self.ad_edit, 1)
-        ad_row.addWidget(open_btn)
-        ad_row.addWidget(self.recent_menu_btn)
-        ad_label = QLabel(self.tr("&Ad:"))
-        ad_label.setBuddy(self.ad_edit)
-        form.addRow(ad_label, ad_row)
-        self.camera_combo = QComboBox()
-        self.camera_combo.activated.connect(self._on_camera_activated)
-        cam_label = QLabel(self.tr("&Camera:"))
-        cam_label.setBuddy(self.camera_combo)
-        form.addRow(cam_label, self.camera_combo)
-        self.respondent_edit = QLineEdit()
-        self.respondent_edit.setPlaceholderText(self.tr("pseudonym, e.g. R017"))
-        resp_label = QLabel(self.tr("&Respondent id:"))
-        resp_label.setBuddy(self.respondent_edit)
-        form.addRow(resp_label, self.respondent_edit)
-        self.consent_check = QCheckBox(self.tr("Co&nsent: the respondent agrees to being filmed and analysed"))
-        self.consent_check.toggled.connect(self._update_controls)
-        form.addRow(self.consent_check)
-        self.calibration_spin = QDoubleSpinBox()
-        self.calibration_spin.setRange(0.0, 60.0)
-        self.calibration_spin.setDecimals(0)
-        self.calibration_spin.setSuffix(self.tr(" s"))
-        self.calibration_spin.setToolTip(self.tr("Seconds of resting face recorded before the ad (0 = none)"))
-        cal_label = QLabel(self.tr("Cali&bration:"))
-        cal_label.setBuddy(self.calibration_spin)
-        form.addRow(cal_label, self.calibration_spin)
-        self.detector_combo = QComboBox()
-        self.classifier_combo = QComboBox()
-        form.addRow(self.tr("Face detector:"), self.detector_combo)
-        form.addRow(self.tr("Emotion model:"), self.classifier_combo)
-        self.screen_combo = QComboBox()
-        fs_btn = QToolButton()
-        fs_btn.setText(self.tr("Full screen"))
-        fs_btn.setToolTip(self.act_fullscreen.toolTip())
-        fs_btn.clicked.connect(self.toggle_fullscreen)
-        screen_row = QHBoxLayout()
-        screen_row.addWidget(self.screen_combo, 1)
-        screen_row.addWidget(fs_btn)
-        form.addRow(self.tr("Ad screen:"), screen_row)
-        self.sessions_edit = QLineEdit()
-        sess_btn = QToolButton()
-        sess_btn.setText("…")
-        sess_btn.clicked.connect(self.ask_sessions_dir)
-        sess_row = QHBoxLayout()
-        sess_row.addWidget(self.sessions_edit, 1)
-        sess_row.addWidget(sess_btn)
-        form.addRow(self.tr("Save sessions in:"), sess_row)
+        self.setup = SetupPanel()
+        self.setup.openAdRequested.connect(self.ask_ad)
+        self.setup.adEdited.connect(self.set_ad)
+        self.setup.recentChosen.connect(self.set_ad)
+        self.setup.fullScreenRequested.connect(self.toggle_fullscreen)
+        self.setup.consentChanged.connect(self._update_controls)
+        self.setup.open_btn.setToolTip(self.act_open.toolTip())
+        self.setup.fullscreen_btn.setToolTip(self.act_fullscreen.toolTip())
 
         buttons = QHBoxLayout()
         self.start_btn = QPushButton(self.tr("Start"))
@@ -234,7 +173,7 @@ class MainWindow(QMainWindow):
         left = QWidget()
         lv = QVBoxLayout(left)
         lv.setContentsMargins(0, 0, 0, 0)
-        lv.addWidget(form_box)
+        lv.addWidget(self.setup)
         lv.addLayout(buttons)
         lv.addWidget(preview_box, 1)
 
@@ -287,8 +226,7 @@ class MainWindow(QMainWindow):
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu(self.tr("&File"))
         file_menu.addAction(self.act_open)
-        self.recent_menu = file_menu.addMenu(self.tr("Recent ads"))
-        self.recent_menu_btn.setMenu(self.recent_menu)
+        file_menu.addMenu(self.setup.recent_menu)
         file_menu.addAction(self.act_camera_file)
         file_menu.addSeparator()
         file_menu.addAction(self.act_folder)
@@ -318,15 +256,15 @@ class MainWindow(QMainWindow):
             avail = QGuiApplication.primaryScreen().availableGeometry()
             self.resize(max(1024, min(1600, int(avail.width() * 0.9))), max(700, min(1000, int(avail.height() * 0.9))))
         self.recent = [str(p) for p in (s.value("recent_ads", []) or []) if Path(str(p)).is_file()]
-        self._fill_recent()
-        self._fill_cameras(str(s.value("camera", "")))
-        self.calibration_spin.setValue(float(s.value("calibration_s", self.base_settings.calibration_s)))
-        self.sessions_edit.setText(str(s.value("sessions_dir", self.base_settings.sessions_dir)))
+        self.setup.fill_recent(self.recent)
+        self.setup.fill_cameras(str(s.value("camera", "")))
+        self.setup.calibration_spin.setValue(float(s.value("calibration_s", self.base_settings.calibration_s)))
+        self.setup.sessions_edit.setText(str(s.value("sessions_dir", self.base_settings.sessions_dir)))
         self._fill_models(
             str(s.value("detector", self.base_settings.detector)),
             str(s.value("classifier", self.base_settings.classifier)),
         )
-        self._fill_screens(str(s.value("screen", "")))
+        self.setup.fill_screens(str(s.value("screen", "")))
         ad = str(s.value("ad", ""))
         if ad and Path(ad).is_file():
             self.set_ad(ad, remember=False)
@@ -335,13 +273,14 @@ class MainWindow(QMainWindow):
         s = self.store
         s.setValue("geometry", self.saveGeometry())
         s.setValue("recent_ads", self.recent)
-        s.setValue("ad", self.ad_edit.text())
-        s.setValue("camera", self.camera_spec())
-        s.setValue("calibration_s", self.calibration_spin.value())
-        s.setValue("sessions_dir", self.sessions_edit.text())
-        s.setValue("detector", self.detector_combo.currentData() or "auto")
-        s.setValue("classifier", self.classifier_combo.currentData() or "auto")
-        s.setValue("screen", self.screen_combo.currentText())
+        s.setValue("ad", self.setup.ad_edit.text())
+        s.setValue("camera", self.setup.camera_spec())
+        s.setValue("calibration_s", self.setup.calibration_spin.value())
+        s.setValue("sessions_dir", self.setup.sessions_edit.text())
+        detector, classifier = self.setup.model_specs()
+        s.setValue("detector", detector)
+        s.setValue("classifier", classifier)
+        s.setValue("screen", self.setup.screen_combo.currentText())
         s.sync()
 
     def _apply_options(self) -> None:
@@ -349,95 +288,27 @@ class MainWindow(QMainWindow):
         if o.ad:
             self.set_ad(o.ad)
         if o.camera is not None:
-            self.set_camera(str(o.camera))
+            self.setup.set_camera(str(o.camera))
         if o.respondent:
-            self.respondent_edit.setText(o.respondent)
+            self.setup.respondent_edit.setText(o.respondent)
         if o.consent:
-            self.consent_check.setChecked(True)
+            self.setup.consent_check.setChecked(True)
         if o.calibration_s is not None:
-            self.calibration_spin.setValue(o.calibration_s)
+            self.setup.calibration_spin.setValue(o.calibration_s)
         if o.sessions_dir:
-            self.sessions_edit.setText(str(o.sessions_dir))
+            self.setup.sessions_edit.setText(str(o.sessions_dir))
         if o.detector or o.classifier:
-            self._fill_models(
-                o.detector or str(self.detector_combo.currentData()),
-                o.classifier or str(self.classifier_combo.currentData()),
-            )
-
-    def _fill_recent(self) -> None:
-        self.recent_menu.clear()
-        for path in self.recent:
-            act = self.recent_menu.addAction(Path(path).name)
-            act.setToolTip(path)
-            act.triggered.connect(lambda _=False, p=path: self.set_ad(p))
-        self.recent_menu.setEnabled(bool(self.recent))
-        self.recent_menu_btn.setEnabled(bool(self.recent))
-
-    def _fill_cameras(self, current: str) -> None:
-        self.camera_combo.clear()
-        for label, spec in actions.camera_choices():
-            self.camera_combo.addItem(label, spec)
-        if self.camera_combo.count() == 0:
-            self.camera_combo.addItem(self.tr("(no camera found)"), "")
-        self.camera_combo.addItem(self.tr("Video file as camera…"), "?file")
-        if current:
-            self.set_camera(current)
+            detector, classifier = self.setup.model_specs()
+            self._fill_models(o.detector or detector, o.classifier or classifier)
 
     def _fill_models(self, detector: str, classifier: str) -> None:
-        try:
-            choices = actions.model_choices(self.base_settings)
-        except EmolabError as exc:
-            self.message.show_message("error", str(exc))
-            choices = {"detector": [("auto", "auto")], "classifier": [("auto", "auto")]}
-        for combo, key, current in (
-            (self.detector_combo, "detector", detector),
-            (self.classifier_combo, "classifier", classifier),
-        ):
-            combo.clear()
-            for label, spec in choices[key]:
-                combo.addItem(label, spec)
-            if current and combo.findData(current) < 0:
-                combo.addItem(Path(current).name if Path(current).suffix else current, current)  # a file path
-            combo.setCurrentIndex(max(0, combo.findData(current)))
-
-    def _fill_screens(self, current: str) -> None:
-        self.screen_combo.clear()
-        screens = QGuiApplication.screens()
-        for name, screen in zip(screen_names(screens), screens):
-            self.screen_combo.addItem(name, screen.name())
-        # Default to a second monitor when there is one: the respondent's screen.
-        idx = self.screen_combo.findText(current)
-        self.screen_combo.setCurrentIndex(idx if idx >= 0 else (1 if len(screens) > 1 else 0))
+        error = self.setup.fill_models(self.base_settings, detector, classifier)
+        if error:
+            self.message.show_message("error", error)
 
     # ---- choosing things ----------------------------------------------------------------------
-    def camera_spec(self) -> str:
-        spec = self.camera_combo.currentData()
-        return "" if spec in (None, "?file") else str(spec)
-
-    def set_camera(self, spec: str) -> None:
-        idx = self.camera_combo.findData(spec)
-        if idx < 0:
-            label = Path(spec).name if not spec.isdigit() else self.tr("Camera {0}").format(spec)
-            self.camera_combo.insertItem(self.camera_combo.count() - 1, label, spec)
-            idx = self.camera_combo.findData(spec)
-            self.camera_combo.setItemData(idx, spec, Qt.ItemDataRole.ToolTipRole)
-        self.camera_combo.setCurrentIndex(idx)
-
-    def _on_camera_activated(self, index: int) -> None:
-        if self.camera_combo.itemData(index) == "?file":
-            self.ask_camera_file()
-
-    def ask_camera_file(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(
-            self, self.tr("Video standing in for the camera"), "", self.tr("Videos ({0})").format(VIDEO_FILTER)
-        )
-        if path:
-            self.set_camera(path)
-        elif self.camera_combo.currentData() == "?file":
-            self.camera_combo.setCurrentIndex(0)
-
     def ask_ad(self) -> None:
-        start = str(Path(self.ad_edit.text()).parent) if self.ad_edit.text() else ""
+        start = str(Path(self.setup.ad_edit.text()).parent) if self.setup.ad_edit.text() else ""
         path, _ = QFileDialog.getOpenFileName(
             self, self.tr("Open ad"), start, self.tr("Videos ({0})").format(VIDEO_FILTER)
         )
@@ -448,18 +319,12 @@ class MainWindow(QMainWindow):
         if not Path(path).is_file():
             self.message.show_message("error", self.tr("The ad file {0} does not exist.").format(path))
             return
-        self.ad_edit.setText(str(Path(path).resolve()))
-        self.ad_edit.setToolTip(self.ad_edit.text())
+        self.setup.show_ad(str(Path(path).resolve()))
         self.ad_player.load(path)
         if remember:
             self.recent = actions.add_recent(self.recent, path)
-            self._fill_recent()
+            self.setup.fill_recent(self.recent)
         self._update_controls()
-
-    def ask_sessions_dir(self) -> None:
-        path = QFileDialog.getExistingDirectory(self, self.tr("Save sessions in"), self.sessions_edit.text())
-        if path:
-            self.sessions_edit.setText(path)
 
     def set_language(self, code: str) -> None:
         self.store.setValue("language", code)
@@ -475,29 +340,21 @@ class MainWindow(QMainWindow):
             self.set_ad(event.mimeData().urls()[0].toLocalFile())
 
     # ---- the screening ------------------------------------------------------------------------
-    def plan(self) -> actions.ScreeningPlan:
-        return actions.ScreeningPlan(
-            ad=self.ad_edit.text(),
-            camera=self.camera_spec(),
-            respondent=self.respondent_edit.text().strip(),
-            consent=self.consent_check.isChecked(),
-            calibration_s=self.calibration_spin.value(),
-        )
-
     def start(self) -> bool:
         """Start the camera worker; the ad starts once the models are loaded."""
         if self.state != "idle":
             return False
-        plan = self.plan()
+        plan = self.setup.plan()
         problems = actions.plan_problems(plan)
         if problems:
             self.message.show_message("warning", "\n".join(problems))
             return False
+        detector, classifier = self.setup.model_specs()
         try:
             settings = self.base_settings.replace(
-                detector=self.detector_combo.currentData() or "auto",
-                classifier=self.classifier_combo.currentData() or "auto",
-                sessions_dir=self.sessions_edit.text() or str(self.base_settings.sessions_dir),
+                detector=detector,
+                classifier=classifier,
+                sessions_dir=self.setup.sessions_edit.text() or str(self.base_settings.sessions_dir),
                 calibration_s=plan.calibration_s,
             )
         except EmolabError as exc:
@@ -659,27 +516,14 @@ class MainWindow(QMainWindow):
 
     def _update_controls(self) -> None:
         idle = self.state == "idle"
-        setup = (
-            self.ad_edit,
-            self.camera_combo,
-            self.respondent_edit,
-            self.consent_check,
-            self.calibration_spin,
-            self.detector_combo,
-            self.classifier_combo,
-            self.sessions_edit,
-            self.recent_menu_btn,
-            self.open_btn,
-        )
-        for w in setup:
-            w.setEnabled(idle)
+        self.setup.set_editable(idle)
         self.act_open.setEnabled(idle)
         self.act_camera_file.setEnabled(idle)
-        can_start = idle and self.consent_check.isChecked()
+        can_start = idle and self.setup.consent_check.isChecked()
         self.act_start.setEnabled(can_start)
         self.start_btn.setEnabled(can_start)
         self.start_btn.setToolTip(
-            self.act_start.toolTip() if self.consent_check.isChecked() else self.tr("Tick the consent box first")
+            self.act_start.toolTip() if self.setup.consent_check.isChecked() else self.tr("Tick the consent box first")
         )
         running = self.state in ("running", "paused")
         self.act_pause.setEnabled(running)
@@ -720,7 +564,7 @@ class MainWindow(QMainWindow):
 
     def _on_duration(self, duration_ms: int) -> None:
         if duration_ms > 0:
-            self.curves.set_time_range(-self.calibration_spin.value() * 1000.0, float(duration_ms))
+            self.curves.set_time_range(-self.setup.calibration_spin.value() * 1000.0, float(duration_ms))
 
     # ---- sessions and reports -----------------------------------------------------------------
     def open_folder(self) -> None:
@@ -739,7 +583,7 @@ class MainWindow(QMainWindow):
 
     def ask_study(self) -> None:
         folder = QFileDialog.getExistingDirectory(
-            self, self.tr("Folder with the sessions of one ad"), self.sessions_edit.text()
+            self, self.tr("Folder with the sessions of one ad"), self.setup.sessions_edit.text()
         )
         if folder:
             self.open_study(folder)
@@ -759,7 +603,7 @@ class MainWindow(QMainWindow):
             self._fullscreen.close()
             return
         screens = {s.name(): s for s in QGuiApplication.screens()}
-        screen = screens.get(self.screen_combo.currentData()) or QGuiApplication.primaryScreen()
+        screen = screens.get(self.setup.screen_combo.currentData()) or QGuiApplication.primaryScreen()
         fs = FullScreenAd()
         self.ad_holder.removeWidget(self.ad_player.pane)
         fs.layout_.addWidget(self.ad_player.pane)

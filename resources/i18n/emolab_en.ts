@@ -138,398 +138,282 @@ The ad starts in a moment.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="87" />
+        <location filename="../../emolab/gui/main_window.py" line="80" />
         <source>emolab — screening room</source>
         <extracomment>Emitted on the GUI thread once a screening's session is closed (a SessionOutcome). Emitted when the models are loaded and the ad (or its calibration) starts.</extracomment>
         <translation>emolab — screening room</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="127" />
+        <location filename="../../emolab/gui/main_window.py" line="120" />
         <source>&amp;Open ad…</source>
         <translation>&amp;Open ad…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="129" />
+        <location filename="../../emolab/gui/main_window.py" line="122" />
         <source>Use a &amp;video file as camera…</source>
         <translation>Use a &amp;video file as camera…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="132" />
+        <location filename="../../emolab/gui/main_window.py" line="125" />
         <source>&amp;Start</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="132" />
+        <location filename="../../emolab/gui/main_window.py" line="125" />
         <source>Start the camera analysis and the ad together</source>
         <translation>Start the camera analysis and the ad together</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="135" />
-        <location filename="../../emolab/gui/main_window.py" line="688" />
+        <location filename="../../emolab/gui/main_window.py" line="128" />
+        <location filename="../../emolab/gui/main_window.py" line="532" />
         <source>&amp;Pause</source>
         <translation>&amp;Pause</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="135" />
+        <location filename="../../emolab/gui/main_window.py" line="128" />
         <source>Pause or resume the ad and the analysis together</source>
         <translation>Pause or resume the ad and the analysis together</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="137" />
+        <location filename="../../emolab/gui/main_window.py" line="130" />
         <source>S&amp;top</source>
         <translation>S&amp;top</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="137" />
+        <location filename="../../emolab/gui/main_window.py" line="130" />
         <source>Stop and save the session</source>
         <translation>Stop and save the session</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="139" />
+        <location filename="../../emolab/gui/main_window.py" line="132" />
         <source>Ad &amp;full screen</source>
         <translation>Ad &amp;full screen</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="142" />
+        <location filename="../../emolab/gui/main_window.py" line="135" />
         <source>Show the ad full screen on the chosen screen</source>
         <translation>Show the ad full screen on the chosen screen</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="144" />
+        <location filename="../../emolab/gui/main_window.py" line="137" />
         <source>Open session &amp;report</source>
         <translation>Open session &amp;report</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="145" />
+        <location filename="../../emolab/gui/main_window.py" line="138" />
         <source>Study report from a &amp;folder…</source>
         <translation>Study report from a &amp;folder…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="146" />
+        <location filename="../../emolab/gui/main_window.py" line="139" />
         <source>Open session f&amp;older</source>
         <translation>Open session f&amp;older</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="147" />
+        <location filename="../../emolab/gui/main_window.py" line="140" />
         <source>&amp;Quit</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="151" />
-        <source>Screening</source>
-        <translation>Screening</translation>
-    </message>
-    <message>
         <location filename="../../emolab/gui/main_window.py" line="154" />
-        <source>drop a video here or click Open</source>
-        <translation>drop a video here or click Open</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="157" />
-        <source>Open…</source>
-        <translation>Open…</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="162" />
-        <source>Recent</source>
-        <translation>Recent</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="168" />
-        <source>&amp;Ad:</source>
-        <translation>&amp;Ad:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="173" />
-        <source>&amp;Camera:</source>
-        <translation>&amp;Camera:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="177" />
-        <source>pseudonym, e.g. R017</source>
-        <translation>pseudonym, e.g. R017</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="178" />
-        <source>&amp;Respondent id:</source>
-        <translation>&amp;Respondent id:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="187" />
-        <source> s</source>
-        <translation> s</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="188" />
-        <source>Seconds of resting face recorded before the ad (0 = none)</source>
-        <translation>Seconds of resting face recorded before the ad (0 = none)</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="194" />
-        <source>Face detector:</source>
-        <translation>Face detector:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="195" />
-        <source>Emotion model:</source>
-        <translation>Emotion model:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="198" />
-        <source>Full screen</source>
-        <translation>Full screen</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="204" />
-        <source>Ad screen:</source>
-        <translation>Ad screen:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="212" />
-        <source>Save sessions in:</source>
-        <translation>Save sessions in:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="215" />
         <source>Start</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="218" />
-        <location filename="../../emolab/gui/main_window.py" line="687" />
+        <location filename="../../emolab/gui/main_window.py" line="157" />
+        <location filename="../../emolab/gui/main_window.py" line="531" />
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="220" />
+        <location filename="../../emolab/gui/main_window.py" line="159" />
         <source>Stop</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="229" />
+        <location filename="../../emolab/gui/main_window.py" line="168" />
         <source>Camera (latest analysed frame)</source>
         <translation>Camera (latest analysed frame)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="241" />
+        <location filename="../../emolab/gui/main_window.py" line="180" />
         <source>Ad (what the respondent sees)</source>
         <translation>Ad (what the respondent sees)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="246" />
+        <location filename="../../emolab/gui/main_window.py" line="185" />
         <source>Live emotions against ad time</source>
         <translation>Live emotions against ad time</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="278" />
+        <location filename="../../emolab/gui/main_window.py" line="217" />
         <source>Models: loaded at Start</source>
         <translation>Models: loaded at Start</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="557" />
+        <location filename="../../emolab/gui/main_window.py" line="414" />
         <source>Models: {0}</source>
         <translation>Models: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="702" />
+        <location filename="../../emolab/gui/main_window.py" line="546" />
         <source>Calibrating</source>
         <translation>Calibrating</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="705" />
+        <location filename="../../emolab/gui/main_window.py" line="549" />
         <source>{0} — ad {1} / {2}</source>
         <translation>{0} — ad {1} / {2}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="714" />
+        <location filename="../../emolab/gui/main_window.py" line="558" />
         <source>Processing: – fps</source>
         <translation>Processing: – fps</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="716" />
+        <location filename="../../emolab/gui/main_window.py" line="560" />
         <source>Processing: {0:.1f} fps</source>
         <translation>Processing: {0:.1f} fps</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="717" />
+        <location filename="../../emolab/gui/main_window.py" line="561" />
         <source>Latency: {0:.0f} ms</source>
         <translation>Latency: {0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="718" />
+        <location filename="../../emolab/gui/main_window.py" line="562" />
         <source>Face found: {0:.0f}% of frames</source>
         <translation>Face found: {0:.0f}% of frames</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="719" />
+        <location filename="../../emolab/gui/main_window.py" line="563" />
         <source>Dropped: {0} frames</source>
         <translation>Dropped: {0} frames</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="288" />
+        <location filename="../../emolab/gui/main_window.py" line="227" />
         <source>&amp;File</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="181" />
-        <source>Co&amp;nsent: the respondent agrees to being filmed and analysed</source>
-        <translation>Co&amp;nsent: the respondent agrees to being filmed and analysed</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="189" />
-        <source>Cali&amp;bration:</source>
-        <translation>Cali&amp;bration:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="290" />
-        <source>Recent ads</source>
-        <translation>Recent ads</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="299" />
+        <location filename="../../emolab/gui/main_window.py" line="237" />
         <source>&amp;Screening</source>
         <translation>&amp;Screening</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="302" />
+        <location filename="../../emolab/gui/main_window.py" line="240" />
         <source>&amp;Language</source>
         <translation>&amp;Language</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="304" />
+        <location filename="../../emolab/gui/main_window.py" line="242" />
         <source>System language</source>
         <translation>System language</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="381" />
-        <source>(no camera found)</source>
-        <translation>(no camera found)</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="382" />
-        <source>Video file as camera…</source>
-        <translation>Video file as camera…</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="420" />
-        <source>Camera {0}</source>
-        <translation>Camera {0}</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="432" />
-        <source>Video standing in for the camera</source>
-        <translation>Video standing in for the camera</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="432" />
-        <location filename="../../emolab/gui/main_window.py" line="442" />
+        <location filename="../../emolab/gui/main_window.py" line="313" />
         <source>Videos ({0})</source>
         <translation>Videos ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="442" />
+        <location filename="../../emolab/gui/main_window.py" line="313" />
         <source>Open ad</source>
         <translation>Open ad</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="449" />
+        <location filename="../../emolab/gui/main_window.py" line="320" />
         <source>The ad file {0} does not exist.</source>
         <translation>The ad file {0} does not exist.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="460" />
-        <source>Save sessions in</source>
-        <translation>Save sessions in</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="466" />
+        <location filename="../../emolab/gui/main_window.py" line="331" />
         <source>The language changes the next time emolab starts.</source>
         <translation>The language changes the next time emolab starts.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="534" />
+        <location filename="../../emolab/gui/main_window.py" line="391" />
         <source>Starting the camera…</source>
         <translation>Starting the camera…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="578" />
+        <location filename="../../emolab/gui/main_window.py" line="435" />
         <source>Unexpected error: {0}</source>
         <translation>Unexpected error: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="611" />
+        <location filename="../../emolab/gui/main_window.py" line="468" />
         <source>The screening ended early; what was recorded is saved in {0}.</source>
         <translation>The screening ended early; what was recorded is saved in {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="613" />
+        <location filename="../../emolab/gui/main_window.py" line="470" />
         <source>Session saved in {0}.</source>
         <translation>Session saved in {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="618" />
+        <location filename="../../emolab/gui/main_window.py" line="475" />
         <source>Open folder</source>
         <translation>Open folder</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="618" />
+        <location filename="../../emolab/gui/main_window.py" line="475" />
         <source>Open report</source>
         <translation>Open report</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="651" />
+        <location filename="../../emolab/gui/main_window.py" line="508" />
         <source>Ready</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="652" />
+        <location filename="../../emolab/gui/main_window.py" line="509" />
         <source>Loading models…</source>
         <translation>Loading models…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="653" />
-        <location filename="../../emolab/gui/main_window.py" line="702" />
+        <location filename="../../emolab/gui/main_window.py" line="510" />
+        <location filename="../../emolab/gui/main_window.py" line="546" />
         <source>Recording</source>
         <translation>Recording</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="654" />
-        <location filename="../../emolab/gui/main_window.py" line="700" />
+        <location filename="../../emolab/gui/main_window.py" line="511" />
+        <location filename="../../emolab/gui/main_window.py" line="544" />
         <source>Paused</source>
         <translation>Paused</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="655" />
+        <location filename="../../emolab/gui/main_window.py" line="512" />
         <source>Saving the session…</source>
         <translation>Saving the session…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="682" />
+        <location filename="../../emolab/gui/main_window.py" line="526" />
         <source>Tick the consent box first</source>
         <translation>Tick the consent box first</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="687" />
+        <location filename="../../emolab/gui/main_window.py" line="531" />
         <source>Resume</source>
         <translation>Resume</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="688" />
+        <location filename="../../emolab/gui/main_window.py" line="532" />
         <source>&amp;Resume</source>
         <translation>&amp;Resume</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="742" />
+        <location filename="../../emolab/gui/main_window.py" line="586" />
         <source>Folder with the sessions of one ad</source>
         <translation>Folder with the sessions of one ad</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="800" />
+        <location filename="../../emolab/gui/main_window.py" line="644" />
         <source>Stop the screening?</source>
         <translation>Stop the screening?</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="801" />
+        <location filename="../../emolab/gui/main_window.py" line="645" />
         <source>A screening is running. Stop it, save the session and quit?</source>
         <translation>A screening is running. Stop it, save the session and quit?</translation>
     </message>
@@ -556,6 +440,129 @@ The ad starts in a moment.</translation>
         <location filename="../../emolab/gui/worker.py" line="228" />
         <source>The camera stopped: {0}. Everything recorded until then is saved.</source>
         <translation>The camera stopped: {0}. Everything recorded until then is saved.</translation>
+    </message>
+</context>
+<context>
+    <name>SetupPanel</name>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="48" />
+        <source>Screening</source>
+        <translation>Screening</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="51" />
+        <source>drop a video here or click Open</source>
+        <translation>drop a video here or click Open</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="54" />
+        <source>Open…</source>
+        <translation>Open…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="56" />
+        <source>Recent ads</source>
+        <translation>Recent ads</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="58" />
+        <source>Recent</source>
+        <translation>Recent</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="65" />
+        <source>&amp;Ad:</source>
+        <translation>&amp;Ad:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="69" />
+        <source>&amp;Camera:</source>
+        <translation>&amp;Camera:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="71" />
+        <source>pseudonym, e.g. R017</source>
+        <translation>pseudonym, e.g. R017</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="72" />
+        <source>&amp;Respondent id:</source>
+        <translation>&amp;Respondent id:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="73" />
+        <source>Co&amp;nsent: the respondent agrees to being filmed and analysed</source>
+        <translation>Co&amp;nsent: the respondent agrees to being filmed and analysed</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="79" />
+        <source> s</source>
+        <translation> s</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="80" />
+        <source>Seconds of resting face recorded before the ad (0 = none)</source>
+        <translation>Seconds of resting face recorded before the ad (0 = none)</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="81" />
+        <source>Cali&amp;bration:</source>
+        <translation>Cali&amp;bration:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="84" />
+        <source>Face detector:</source>
+        <translation>Face detector:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="85" />
+        <source>Emotion model:</source>
+        <translation>Emotion model:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="89" />
+        <source>Full screen</source>
+        <translation>Full screen</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="94" />
+        <source>Ad screen:</source>
+        <translation>Ad screen:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="102" />
+        <source>Save sessions in:</source>
+        <translation>Save sessions in:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="155" />
+        <source>(no camera found)</source>
+        <translation>(no camera found)</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="156" />
+        <source>Video file as camera…</source>
+        <translation>Video file as camera…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="167" />
+        <source>Camera {0}</source>
+        <translation>Camera {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="179" />
+        <source>Video standing in for the camera</source>
+        <translation>Video standing in for the camera</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="179" />
+        <source>Videos ({0})</source>
+        <translation>Videos ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="217" />
+        <source>Save sessions in</source>
+        <translation>Save sessions in</translation>
     </message>
 </context>
 <context>

@@ -138,398 +138,282 @@ The ad starts in a moment.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="87" />
+        <location filename="../../emolab/gui/main_window.py" line="80" />
         <source>emolab — screening room</source>
         <extracomment>Emitted on the GUI thread once a screening's session is closed (a SessionOutcome). Emitted when the models are loaded and the ad (or its calibration) starts.</extracomment>
         <translation>emolab — зал тестирования</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="127" />
+        <location filename="../../emolab/gui/main_window.py" line="120" />
         <source>&amp;Open ad…</source>
         <translation>&amp;Открыть ролик…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="129" />
+        <location filename="../../emolab/gui/main_window.py" line="122" />
         <source>Use a &amp;video file as camera…</source>
         <translation>&amp;Видеофайл вместо камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="132" />
+        <location filename="../../emolab/gui/main_window.py" line="125" />
         <source>&amp;Start</source>
         <translation>&amp;Старт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="132" />
+        <location filename="../../emolab/gui/main_window.py" line="125" />
         <source>Start the camera analysis and the ad together</source>
         <translation>Запустить анализ камеры и ролик одновременно</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="135" />
-        <location filename="../../emolab/gui/main_window.py" line="688" />
+        <location filename="../../emolab/gui/main_window.py" line="128" />
+        <location filename="../../emolab/gui/main_window.py" line="532" />
         <source>&amp;Pause</source>
         <translation>&amp;Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="135" />
+        <location filename="../../emolab/gui/main_window.py" line="128" />
         <source>Pause or resume the ad and the analysis together</source>
         <translation>Приостановить или продолжить ролик и анализ вместе</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="137" />
+        <location filename="../../emolab/gui/main_window.py" line="130" />
         <source>S&amp;top</source>
         <translation>Сто&amp;п</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="137" />
+        <location filename="../../emolab/gui/main_window.py" line="130" />
         <source>Stop and save the session</source>
         <translation>Остановить и сохранить сессию</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="139" />
+        <location filename="../../emolab/gui/main_window.py" line="132" />
         <source>Ad &amp;full screen</source>
         <translation>Ролик на весь &amp;экран</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="142" />
+        <location filename="../../emolab/gui/main_window.py" line="135" />
         <source>Show the ad full screen on the chosen screen</source>
         <translation>Показать ролик на весь выбранный экран</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="144" />
+        <location filename="../../emolab/gui/main_window.py" line="137" />
         <source>Open session &amp;report</source>
         <translation>Открыть &amp;отчёт сессии</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="145" />
+        <location filename="../../emolab/gui/main_window.py" line="138" />
         <source>Study report from a &amp;folder…</source>
         <translation>Отчёт &amp;исследования по папке…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="146" />
+        <location filename="../../emolab/gui/main_window.py" line="139" />
         <source>Open session f&amp;older</source>
         <translation>Открыть п&amp;апку сессии</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="147" />
+        <location filename="../../emolab/gui/main_window.py" line="140" />
         <source>&amp;Quit</source>
         <translation>В&amp;ыход</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="151" />
-        <source>Screening</source>
-        <translation>Показ</translation>
-    </message>
-    <message>
         <location filename="../../emolab/gui/main_window.py" line="154" />
-        <source>drop a video here or click Open</source>
-        <translation>перетащите видео сюда или нажмите «Открыть»</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="157" />
-        <source>Open…</source>
-        <translation>Открыть…</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="162" />
-        <source>Recent</source>
-        <translation>Недавние</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="168" />
-        <source>&amp;Ad:</source>
-        <translation>&amp;Ролик:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="173" />
-        <source>&amp;Camera:</source>
-        <translation>&amp;Камера:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="177" />
-        <source>pseudonym, e.g. R017</source>
-        <translation>псевдоним, например R017</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="178" />
-        <source>&amp;Respondent id:</source>
-        <translation>&amp;ID респондента:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="187" />
-        <source> s</source>
-        <translation> с</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="188" />
-        <source>Seconds of resting face recorded before the ad (0 = none)</source>
-        <translation>Секунды спокойного лица перед роликом (0 — без калибровки)</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="194" />
-        <source>Face detector:</source>
-        <translation>Детектор лиц:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="195" />
-        <source>Emotion model:</source>
-        <translation>Модель эмоций:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="198" />
-        <source>Full screen</source>
-        <translation>Весь экран</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="204" />
-        <source>Ad screen:</source>
-        <translation>Экран ролика:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="212" />
-        <source>Save sessions in:</source>
-        <translation>Сохранять сессии в:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="215" />
         <source>Start</source>
         <translation>Старт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="218" />
-        <location filename="../../emolab/gui/main_window.py" line="687" />
+        <location filename="../../emolab/gui/main_window.py" line="157" />
+        <location filename="../../emolab/gui/main_window.py" line="531" />
         <source>Pause</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="220" />
+        <location filename="../../emolab/gui/main_window.py" line="159" />
         <source>Stop</source>
         <translation>Стоп</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="229" />
+        <location filename="../../emolab/gui/main_window.py" line="168" />
         <source>Camera (latest analysed frame)</source>
         <translation>Камера (последний проанализированный кадр)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="241" />
+        <location filename="../../emolab/gui/main_window.py" line="180" />
         <source>Ad (what the respondent sees)</source>
         <translation>Ролик (то, что видит респондент)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="246" />
+        <location filename="../../emolab/gui/main_window.py" line="185" />
         <source>Live emotions against ad time</source>
         <translation>Эмоции в реальном времени по времени ролика</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="278" />
+        <location filename="../../emolab/gui/main_window.py" line="217" />
         <source>Models: loaded at Start</source>
         <translation>Модели: загружаются при старте</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="557" />
+        <location filename="../../emolab/gui/main_window.py" line="414" />
         <source>Models: {0}</source>
         <translation>Модели: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="702" />
+        <location filename="../../emolab/gui/main_window.py" line="546" />
         <source>Calibrating</source>
         <translation>Калибровка</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="705" />
+        <location filename="../../emolab/gui/main_window.py" line="549" />
         <source>{0} — ad {1} / {2}</source>
         <translation>{0} — ролик {1} / {2}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="714" />
+        <location filename="../../emolab/gui/main_window.py" line="558" />
         <source>Processing: – fps</source>
         <translation>Обработка: – кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="716" />
+        <location filename="../../emolab/gui/main_window.py" line="560" />
         <source>Processing: {0:.1f} fps</source>
         <translation>Обработка: {0:.1f} кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="717" />
+        <location filename="../../emolab/gui/main_window.py" line="561" />
         <source>Latency: {0:.0f} ms</source>
         <translation>Задержка: {0:.0f} мс</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="718" />
+        <location filename="../../emolab/gui/main_window.py" line="562" />
         <source>Face found: {0:.0f}% of frames</source>
         <translation>Лицо найдено: {0:.0f}% кадров</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="719" />
+        <location filename="../../emolab/gui/main_window.py" line="563" />
         <source>Dropped: {0} frames</source>
         <translation>Пропущено: {0} кадров</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="288" />
+        <location filename="../../emolab/gui/main_window.py" line="227" />
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="181" />
-        <source>Co&amp;nsent: the respondent agrees to being filmed and analysed</source>
-        <translation>Со&amp;гласие: респондент согласен на съёмку и анализ</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="189" />
-        <source>Cali&amp;bration:</source>
-        <translation>Калибр&amp;овка:</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="290" />
-        <source>Recent ads</source>
-        <translation>Недавние ролики</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="299" />
+        <location filename="../../emolab/gui/main_window.py" line="237" />
         <source>&amp;Screening</source>
         <translation>&amp;Показ</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="302" />
+        <location filename="../../emolab/gui/main_window.py" line="240" />
         <source>&amp;Language</source>
         <translation>&amp;Язык</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="304" />
+        <location filename="../../emolab/gui/main_window.py" line="242" />
         <source>System language</source>
         <translation>Язык системы</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="381" />
-        <source>(no camera found)</source>
-        <translation>(камера не найдена)</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="382" />
-        <source>Video file as camera…</source>
-        <translation>Видеофайл вместо камеры…</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="420" />
-        <source>Camera {0}</source>
-        <translation>Камера {0}</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="432" />
-        <source>Video standing in for the camera</source>
-        <translation>Видео вместо камеры</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="432" />
-        <location filename="../../emolab/gui/main_window.py" line="442" />
+        <location filename="../../emolab/gui/main_window.py" line="313" />
         <source>Videos ({0})</source>
         <translation>Видео ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="442" />
+        <location filename="../../emolab/gui/main_window.py" line="313" />
         <source>Open ad</source>
         <translation>Открыть ролик</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="449" />
+        <location filename="../../emolab/gui/main_window.py" line="320" />
         <source>The ad file {0} does not exist.</source>
         <translation>Файл ролика {0} не существует.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="460" />
-        <source>Save sessions in</source>
-        <translation>Сохранять сессии в</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/main_window.py" line="466" />
+        <location filename="../../emolab/gui/main_window.py" line="331" />
         <source>The language changes the next time emolab starts.</source>
         <translation>Язык сменится при следующем запуске emolab.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="534" />
+        <location filename="../../emolab/gui/main_window.py" line="391" />
         <source>Starting the camera…</source>
         <translation>Запуск камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="578" />
+        <location filename="../../emolab/gui/main_window.py" line="435" />
         <source>Unexpected error: {0}</source>
         <translation>Непредвиденная ошибка: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="611" />
+        <location filename="../../emolab/gui/main_window.py" line="468" />
         <source>The screening ended early; what was recorded is saved in {0}.</source>
         <translation>Показ прервался; всё записанное сохранено в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="613" />
+        <location filename="../../emolab/gui/main_window.py" line="470" />
         <source>Session saved in {0}.</source>
         <translation>Сессия сохранена в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="618" />
+        <location filename="../../emolab/gui/main_window.py" line="475" />
         <source>Open folder</source>
         <translation>Открыть папку</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="618" />
+        <location filename="../../emolab/gui/main_window.py" line="475" />
         <source>Open report</source>
         <translation>Открыть отчёт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="651" />
+        <location filename="../../emolab/gui/main_window.py" line="508" />
         <source>Ready</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="652" />
+        <location filename="../../emolab/gui/main_window.py" line="509" />
         <source>Loading models…</source>
         <translation>Загрузка моделей…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="653" />
-        <location filename="../../emolab/gui/main_window.py" line="702" />
+        <location filename="../../emolab/gui/main_window.py" line="510" />
+        <location filename="../../emolab/gui/main_window.py" line="546" />
         <source>Recording</source>
         <translation>Запись</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="654" />
-        <location filename="../../emolab/gui/main_window.py" line="700" />
+        <location filename="../../emolab/gui/main_window.py" line="511" />
+        <location filename="../../emolab/gui/main_window.py" line="544" />
         <source>Paused</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="655" />
+        <location filename="../../emolab/gui/main_window.py" line="512" />
         <source>Saving the session…</source>
         <translation>Сохранение сессии…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="682" />
+        <location filename="../../emolab/gui/main_window.py" line="526" />
         <source>Tick the consent box first</source>
         <translation>Сначала отметьте согласие респондента</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="687" />
+        <location filename="../../emolab/gui/main_window.py" line="531" />
         <source>Resume</source>
         <translation>Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="688" />
+        <location filename="../../emolab/gui/main_window.py" line="532" />
         <source>&amp;Resume</source>
         <translation>&amp;Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="742" />
+        <location filename="../../emolab/gui/main_window.py" line="586" />
         <source>Folder with the sessions of one ad</source>
         <translation>Папка с сессиями одного ролика</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="800" />
+        <location filename="../../emolab/gui/main_window.py" line="644" />
         <source>Stop the screening?</source>
         <translation>Остановить показ?</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="801" />
+        <location filename="../../emolab/gui/main_window.py" line="645" />
         <source>A screening is running. Stop it, save the session and quit?</source>
         <translation>Идёт показ. Остановить его, сохранить сессию и выйти?</translation>
     </message>
@@ -556,6 +440,129 @@ The ad starts in a moment.</source>
         <location filename="../../emolab/gui/worker.py" line="228" />
         <source>The camera stopped: {0}. Everything recorded until then is saved.</source>
         <translation>Камера остановилась: {0}. Всё записанное до этого момента сохранено.</translation>
+    </message>
+</context>
+<context>
+    <name>SetupPanel</name>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="48" />
+        <source>Screening</source>
+        <translation>Показ</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="51" />
+        <source>drop a video here or click Open</source>
+        <translation>перетащите видео сюда или нажмите «Открыть»</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="54" />
+        <source>Open…</source>
+        <translation>Открыть…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="56" />
+        <source>Recent ads</source>
+        <translation>Недавние ролики</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="58" />
+        <source>Recent</source>
+        <translation>Недавние</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="65" />
+        <source>&amp;Ad:</source>
+        <translation>&amp;Ролик:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="69" />
+        <source>&amp;Camera:</source>
+        <translation>&amp;Камера:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="71" />
+        <source>pseudonym, e.g. R017</source>
+        <translation>псевдоним, например R017</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="72" />
+        <source>&amp;Respondent id:</source>
+        <translation>&amp;ID респондента:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="73" />
+        <source>Co&amp;nsent: the respondent agrees to being filmed and analysed</source>
+        <translation>Со&amp;гласие: респондент согласен на съёмку и анализ</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="79" />
+        <source> s</source>
+        <translation> с</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="80" />
+        <source>Seconds of resting face recorded before the ad (0 = none)</source>
+        <translation>Секунды спокойного лица перед роликом (0 — без калибровки)</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="81" />
+        <source>Cali&amp;bration:</source>
+        <translation>Калибр&amp;овка:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="84" />
+        <source>Face detector:</source>
+        <translation>Детектор лиц:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="85" />
+        <source>Emotion model:</source>
+        <translation>Модель эмоций:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="89" />
+        <source>Full screen</source>
+        <translation>Весь экран</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="94" />
+        <source>Ad screen:</source>
+        <translation>Экран ролика:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="102" />
+        <source>Save sessions in:</source>
+        <translation>Сохранять сессии в:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="155" />
+        <source>(no camera found)</source>
+        <translation>(камера не найдена)</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="156" />
+        <source>Video file as camera…</source>
+        <translation>Видеофайл вместо камеры…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="167" />
+        <source>Camera {0}</source>
+        <translation>Камера {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="179" />
+        <source>Video standing in for the camera</source>
+        <translation>Видео вместо камеры</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="179" />
+        <source>Videos ({0})</source>
+        <translation>Видео ({0})</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/setup_panel.py" line="217" />
+        <source>Save sessions in</source>
+        <translation>Сохранять сессии в</translation>
     </message>
 </context>
 <context>
