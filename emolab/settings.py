@@ -59,7 +59,9 @@ class Settings:
     #: A group's run of consecutive face frames must last this long to count as a "trace".
     trace_min_s: float = 0.5
     calibration_s: float = 0.0
-    torch_threads: int = 2
+    #: One thread per model is the robust choice: with two, OpenMP's spinning workers collide
+    #: with the ad's decoder and the UI on a 2-core machine and a frame can take 40x longer.
+    torch_threads: int = 1
 
     def __post_init__(self) -> None:
         self.models_dir = Path(self.models_dir)

@@ -38,7 +38,7 @@ class FerCnnClassifier(EmotionClassifier):
 
     name = "emolab-cnn"
 
-    def __init__(self, card: ModelCard, threads: int = 2) -> None:
+    def __init__(self, card: ModelCard, threads: int = 1) -> None:
         super().__init__(card)
         self.spec = dict(card.input)
         path = card.weights_path

@@ -24,7 +24,7 @@ from emolab.modelcards import ModelCard
 class OnnxClassifier(EmotionClassifier):
     name = "onnx"
 
-    def __init__(self, card: ModelCard, threads: int = 2) -> None:
+    def __init__(self, card: ModelCard, threads: int = 1) -> None:
         super().__init__(card)
         path = card.weights_path
         if path is None or not Path(path).is_file():

@@ -28,7 +28,7 @@ def build_inception_resnet(num_classes: int = 7):  # noqa: ANN201 - torch module
 class ResnetClassifier(EmotionClassifier):
     name = "resnet"
 
-    def __init__(self, card: ModelCard, trust_pickles: bool = False, threads: int = 2) -> None:
+    def __init__(self, card: ModelCard, trust_pickles: bool = False, threads: int = 1) -> None:
         super().__init__(card)
         import torch
 

@@ -11,7 +11,7 @@ from emolab.modelcards import ModelCard
 class MTCNNDetector(FaceDetector):
     name = "mtcnn"
 
-    def __init__(self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 2) -> None:
+    def __init__(self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 1) -> None:
         super().__init__(card, threshold, min_face_px)
         import torch
         from facenet_pytorch import MTCNN

@@ -15,7 +15,7 @@ from emolab.modelcards import ModelCard
 class YuNetDetector(FaceDetector):
     name = "yunet"
 
-    def __init__(self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 2) -> None:
+    def __init__(self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 1) -> None:
         super().__init__(card, threshold, min_face_px)
         path = card.weights_path
         if path is None or not Path(path).is_file():
