@@ -12,7 +12,6 @@ import json
 import subprocess
 import sys
 import time
-import types
 from pathlib import Path
 
 import numpy as np
@@ -193,30 +192,32 @@ def test_pause_keeps_ad_time_and_timeline_consistent(make_window, qtbot, tmp_pat
     assert ad.max() < marks["ad_at_pause"] + (time.monotonic() - marks["resumed_at"]) * 1000.0 + 200.0
 
 
-def test_report_actions_call_the_report_module(make_window, tmp_path, monkeypatch) -> None:  # noqa: ANN001
-    """Stop offers the report; File ▸ Study builds one from a folder of sessions."""
+def test_report_actions_build_real_reports(make_window, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Stop offers the session report; File > Study builds one from a folder of sessions."""
     from PySide6.QtGui import QDesktopServices
 
+    from emolab.analysis import analyze_video
+    from emolab.demo import make_demo_ad, make_demo_camera
     from emolab.gui.worker import SessionOutcome
+    from emolab.settings import Settings
 
     opened = []
     monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: opened.append(url.toLocalFile()) or True)
-    session = tmp_path / "sessions" / "s1"
-    session.mkdir(parents=True)
-    (session / "session.json").write_text("{}")
-    fake = types.ModuleType("emolab.report")
-    fake.build_session_report = lambda d: Path(d) / "report.html"
-    fake.build_study_report = lambda dirs, out: Path(out) / f"study-{len(dirs)}.html"
-    monkeypatch.setitem(sys.modules, "emolab.report", fake)
+    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=2.0)
+    camera = make_demo_camera(tmp_path / "cam.mp4", seconds=2.0, fps=5.0)
+    sessions = tmp_path / "sessions"
+    settings = Settings(sessions_dir=sessions, classifier=gui_classifier())
+    session, _ = analyze_video(ad, camera, settings, out=sessions / "s1")
     window = make_window(show=False)
     window.last_outcome = SessionOutcome(session, "complete", "")
     window.open_report()
-    window.open_study(tmp_path / "sessions")
-    assert opened == [str(session / "report.html"), str(tmp_path / "sessions" / "study-1.html")]
+    window.open_study(sessions)
+    assert opened == [str(session / "report.html"), str(sessions / "study.html")]
+    assert 'id="emolab-data"' in (session / "report.html").read_text(encoding="utf-8")
+    assert (sessions / "study.html").stat().st_size > 1000
 
-    monkeypatch.setitem(sys.modules, "emolab.report", types.ModuleType("emolab.report"))  # no builders yet
-    window.open_report()
-    assert window.message.kind == "warning" and "report" in window.message.label.text().lower()
+    window.open_study(tmp_path / "nothing-here")
+    assert window.message.kind in ("warning", "error") and "no emolab session" in window.message.label.text()
     assert len(opened) == 2
 
 

@@ -111,24 +111,14 @@ def session_dirs_in(folder: str | Path) -> list[Path]:
     return sorted(p for p in folder.iterdir() if (p / "session.json").is_file()) if folder.is_dir() else []
 
 
-class ReportUnavailable(EmolabError):
-    """The report module is not installed in this build."""
-
-
 def build_session_report(session_dir: str | Path) -> Path:
     """Write the session's ``report.html`` and return its path.
 
     Raises:
-        ReportUnavailable: when this build has no report module.
         EmolabError: when the session cannot be read.
     """
-    try:
-        from emolab.report import build_session_report as build
-    except ImportError as exc:
-        msg = QCoreApplication.translate(
-            "actions", "Reports are not available in this version of emolab ({0}). The session files are saved in {1}."
-        )
-        raise ReportUnavailable(msg.format(exc, session_dir)) from exc
+    from emolab.report import build_session_report as build
+
     return Path(build(Path(session_dir)))
 
 
@@ -136,8 +126,7 @@ def build_study_report(folder: str | Path) -> Path:
     """Write a study report over every session in ``folder`` (into ``folder``) and return its path.
 
     Raises:
-        ReportUnavailable: when this build has no report module.
-        EmolabError: when ``folder`` holds no session.
+        EmolabError: when ``folder`` holds no session, or a session cannot be read.
     """
     sessions = session_dirs_in(folder)
     if not sessions:
@@ -145,12 +134,6 @@ def build_study_report(folder: str | Path) -> Path:
             "actions", "{0} holds no emolab session folders; choose the folder your sessions are saved in."
         )
         raise EmolabError(msg.format(folder))
-    try:
-        from emolab.report import build_study_report as build
-    except ImportError as exc:
-        raise ReportUnavailable(
-            QCoreApplication.translate(
-                "actions", "Study reports are not available in this version of emolab ({0})."
-            ).format(exc)
-        ) from exc
+    from emolab.report import build_study_report as build
+
     return Path(build(sessions, Path(folder)))

@@ -1,37 +1,37 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="en_US">
 <context>
     <name>AdPlayer</name>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="107" />
+        <location filename="../../emolab/gui/ad_player.py" line="107"/>
         <source>Open an ad to begin</source>
         <translation>Open an ad to begin</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="111" />
+        <location filename="../../emolab/gui/ad_player.py" line="111"/>
         <source>Ready</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="128" />
+        <location filename="../../emolab/gui/ad_player.py" line="128"/>
         <source>Please look at the screen and relax.
 The ad starts in a moment.</source>
         <translation>Please look at the screen and relax.
 The ad starts in a moment.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="172" />
+        <location filename="../../emolab/gui/ad_player.py" line="172"/>
         <source>The screening has ended. Thank you!</source>
         <translation>The screening has ended. Thank you!</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="190" />
+        <location filename="../../emolab/gui/ad_player.py" line="190"/>
         <source>The ad cannot be played ({0}); convert it to H.264 MP4 and open it again.</source>
         <translation>The ad cannot be played ({0}); convert it to H.264 MP4 and open it again.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="191" />
+        <location filename="../../emolab/gui/ad_player.py" line="191"/>
         <source>unknown error</source>
         <translation>unknown error</translation>
     </message>
@@ -39,12 +39,12 @@ The ad starts in a moment.</translation>
 <context>
     <name>CameraPreview</name>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="25" />
+        <location filename="../../emolab/gui/preview.py" line="25"/>
         <source>No camera yet</source>
         <translation>No camera yet</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="65" />
+        <location filename="../../emolab/gui/preview.py" line="65"/>
         <source>#{0} {1} {2}%</source>
         <translation>#{0} {1} {2}%</translation>
     </message>
@@ -52,22 +52,22 @@ The ad starts in a moment.</translation>
 <context>
     <name>EmotionCurves</name>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="94" />
+        <location filename="../../emolab/gui/plots.py" line="94"/>
         <source>Emotions</source>
         <translation>Emotions</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="97" />
+        <location filename="../../emolab/gui/plots.py" line="97"/>
         <source>Groups</source>
         <translation>Groups</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="124" />
+        <location filename="../../emolab/gui/plots.py" line="124"/>
         <source>probability</source>
         <translation>probability</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="91" />
+        <location filename="../../emolab/gui/plots.py" line="91"/>
         <source>Ad time (s)</source>
         <extracomment>Colours with a meaning people already read: happy green, angry red, sad blue, neutral grey.</extracomment>
         <translation>Ad time (s)</translation>
@@ -76,52 +76,52 @@ The ad starts in a moment.</translation>
 <context>
     <name>Emotions</name>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="63" />
+        <location filename="../../emolab/gui/i18n.py" line="63"/>
         <source>angry</source>
         <translation>angry</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="64" />
+        <location filename="../../emolab/gui/i18n.py" line="64"/>
         <source>disgust</source>
         <translation>disgust</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="65" />
+        <location filename="../../emolab/gui/i18n.py" line="65"/>
         <source>fear</source>
         <translation>fear</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="66" />
+        <location filename="../../emolab/gui/i18n.py" line="66"/>
         <source>happy</source>
         <translation>happy</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="67" />
+        <location filename="../../emolab/gui/i18n.py" line="67"/>
         <source>sad</source>
         <translation>sad</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="68" />
+        <location filename="../../emolab/gui/i18n.py" line="68"/>
         <source>surprise</source>
         <translation>surprise</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="69" />
+        <location filename="../../emolab/gui/i18n.py" line="69"/>
         <source>neutral</source>
         <translation>neutral</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="77" />
+        <location filename="../../emolab/gui/i18n.py" line="77"/>
         <source>positive</source>
         <translation>positive</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="78" />
+        <location filename="../../emolab/gui/i18n.py" line="78"/>
         <source>negative</source>
         <translation>negative</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="79" />
+        <location filename="../../emolab/gui/i18n.py" line="79"/>
         <source>neutral</source>
         <comment>group</comment>
         <translation>neutral</translation>
@@ -130,7 +130,7 @@ The ad starts in a moment.</translation>
 <context>
     <name>FullScreenAd</name>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="58" />
+        <location filename="../../emolab/gui/ad_player.py" line="58"/>
         <source>emolab — ad</source>
         <translation>emolab — ad</translation>
     </message>
@@ -138,282 +138,282 @@ The ad starts in a moment.</translation>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="80" />
+        <location filename="../../emolab/gui/main_window.py" line="80"/>
         <source>emolab — screening room</source>
-        <extracomment>Emitted on the GUI thread once a screening's session is closed (a SessionOutcome). Emitted when the models are loaded and the ad (or its calibration) starts.</extracomment>
+        <extracomment>Emitted on the GUI thread once a screening&apos;s session is closed (a SessionOutcome). Emitted when the models are loaded and the ad (or its calibration) starts.</extracomment>
         <translation>emolab — screening room</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="120" />
+        <location filename="../../emolab/gui/main_window.py" line="120"/>
         <source>&amp;Open ad…</source>
         <translation>&amp;Open ad…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="122" />
+        <location filename="../../emolab/gui/main_window.py" line="122"/>
         <source>Use a &amp;video file as camera…</source>
         <translation>Use a &amp;video file as camera…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="125" />
+        <location filename="../../emolab/gui/main_window.py" line="125"/>
         <source>&amp;Start</source>
         <translation>&amp;Start</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="125" />
+        <location filename="../../emolab/gui/main_window.py" line="125"/>
         <source>Start the camera analysis and the ad together</source>
         <translation>Start the camera analysis and the ad together</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="128" />
-        <location filename="../../emolab/gui/main_window.py" line="532" />
+        <location filename="../../emolab/gui/main_window.py" line="128"/>
+        <location filename="../../emolab/gui/main_window.py" line="532"/>
         <source>&amp;Pause</source>
         <translation>&amp;Pause</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="128" />
+        <location filename="../../emolab/gui/main_window.py" line="128"/>
         <source>Pause or resume the ad and the analysis together</source>
         <translation>Pause or resume the ad and the analysis together</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="130" />
+        <location filename="../../emolab/gui/main_window.py" line="130"/>
         <source>S&amp;top</source>
         <translation>S&amp;top</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="130" />
+        <location filename="../../emolab/gui/main_window.py" line="130"/>
         <source>Stop and save the session</source>
         <translation>Stop and save the session</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="132" />
+        <location filename="../../emolab/gui/main_window.py" line="132"/>
         <source>Ad &amp;full screen</source>
         <translation>Ad &amp;full screen</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="135" />
+        <location filename="../../emolab/gui/main_window.py" line="135"/>
         <source>Show the ad full screen on the chosen screen</source>
         <translation>Show the ad full screen on the chosen screen</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="137" />
+        <location filename="../../emolab/gui/main_window.py" line="137"/>
         <source>Open session &amp;report</source>
         <translation>Open session &amp;report</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="138" />
+        <location filename="../../emolab/gui/main_window.py" line="138"/>
         <source>Study report from a &amp;folder…</source>
         <translation>Study report from a &amp;folder…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="139" />
+        <location filename="../../emolab/gui/main_window.py" line="139"/>
         <source>Open session f&amp;older</source>
         <translation>Open session f&amp;older</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="140" />
+        <location filename="../../emolab/gui/main_window.py" line="140"/>
         <source>&amp;Quit</source>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="154" />
+        <location filename="../../emolab/gui/main_window.py" line="154"/>
         <source>Start</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="157" />
-        <location filename="../../emolab/gui/main_window.py" line="531" />
+        <location filename="../../emolab/gui/main_window.py" line="157"/>
+        <location filename="../../emolab/gui/main_window.py" line="531"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="159" />
+        <location filename="../../emolab/gui/main_window.py" line="159"/>
         <source>Stop</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="168" />
+        <location filename="../../emolab/gui/main_window.py" line="168"/>
         <source>Camera (latest analysed frame)</source>
         <translation>Camera (latest analysed frame)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="180" />
+        <location filename="../../emolab/gui/main_window.py" line="180"/>
         <source>Ad (what the respondent sees)</source>
         <translation>Ad (what the respondent sees)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="185" />
+        <location filename="../../emolab/gui/main_window.py" line="185"/>
         <source>Live emotions against ad time</source>
         <translation>Live emotions against ad time</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="217" />
+        <location filename="../../emolab/gui/main_window.py" line="217"/>
         <source>Models: loaded at Start</source>
         <translation>Models: loaded at Start</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="414" />
+        <location filename="../../emolab/gui/main_window.py" line="414"/>
         <source>Models: {0}</source>
         <translation>Models: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="546" />
+        <location filename="../../emolab/gui/main_window.py" line="546"/>
         <source>Calibrating</source>
         <translation>Calibrating</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="549" />
+        <location filename="../../emolab/gui/main_window.py" line="549"/>
         <source>{0} — ad {1} / {2}</source>
         <translation>{0} — ad {1} / {2}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="558" />
+        <location filename="../../emolab/gui/main_window.py" line="558"/>
         <source>Processing: – fps</source>
         <translation>Processing: – fps</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="560" />
+        <location filename="../../emolab/gui/main_window.py" line="560"/>
         <source>Processing: {0:.1f} fps</source>
         <translation>Processing: {0:.1f} fps</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="561" />
+        <location filename="../../emolab/gui/main_window.py" line="561"/>
         <source>Latency: {0:.0f} ms</source>
         <translation>Latency: {0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="562" />
+        <location filename="../../emolab/gui/main_window.py" line="562"/>
         <source>Face found: {0:.0f}% of frames</source>
         <translation>Face found: {0:.0f}% of frames</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="563" />
+        <location filename="../../emolab/gui/main_window.py" line="563"/>
         <source>Dropped: {0} frames</source>
         <translation>Dropped: {0} frames</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="227" />
+        <location filename="../../emolab/gui/main_window.py" line="227"/>
         <source>&amp;File</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="237" />
+        <location filename="../../emolab/gui/main_window.py" line="237"/>
         <source>&amp;Screening</source>
         <translation>&amp;Screening</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="240" />
+        <location filename="../../emolab/gui/main_window.py" line="240"/>
         <source>&amp;Language</source>
         <translation>&amp;Language</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="242" />
+        <location filename="../../emolab/gui/main_window.py" line="242"/>
         <source>System language</source>
         <translation>System language</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="313" />
+        <location filename="../../emolab/gui/main_window.py" line="313"/>
         <source>Videos ({0})</source>
         <translation>Videos ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="313" />
+        <location filename="../../emolab/gui/main_window.py" line="313"/>
         <source>Open ad</source>
         <translation>Open ad</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="320" />
+        <location filename="../../emolab/gui/main_window.py" line="320"/>
         <source>The ad file {0} does not exist.</source>
         <translation>The ad file {0} does not exist.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="331" />
+        <location filename="../../emolab/gui/main_window.py" line="331"/>
         <source>The language changes the next time emolab starts.</source>
         <translation>The language changes the next time emolab starts.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="391" />
+        <location filename="../../emolab/gui/main_window.py" line="391"/>
         <source>Starting the camera…</source>
         <translation>Starting the camera…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="435" />
+        <location filename="../../emolab/gui/main_window.py" line="435"/>
         <source>Unexpected error: {0}</source>
         <translation>Unexpected error: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="468" />
+        <location filename="../../emolab/gui/main_window.py" line="468"/>
         <source>The screening ended early; what was recorded is saved in {0}.</source>
         <translation>The screening ended early; what was recorded is saved in {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="470" />
+        <location filename="../../emolab/gui/main_window.py" line="470"/>
         <source>Session saved in {0}.</source>
         <translation>Session saved in {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475" />
+        <location filename="../../emolab/gui/main_window.py" line="475"/>
         <source>Open folder</source>
         <translation>Open folder</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475" />
+        <location filename="../../emolab/gui/main_window.py" line="475"/>
         <source>Open report</source>
         <translation>Open report</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="508" />
+        <location filename="../../emolab/gui/main_window.py" line="508"/>
         <source>Ready</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="509" />
+        <location filename="../../emolab/gui/main_window.py" line="509"/>
         <source>Loading models…</source>
         <translation>Loading models…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="510" />
-        <location filename="../../emolab/gui/main_window.py" line="546" />
+        <location filename="../../emolab/gui/main_window.py" line="510"/>
+        <location filename="../../emolab/gui/main_window.py" line="546"/>
         <source>Recording</source>
         <translation>Recording</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="511" />
-        <location filename="../../emolab/gui/main_window.py" line="544" />
+        <location filename="../../emolab/gui/main_window.py" line="511"/>
+        <location filename="../../emolab/gui/main_window.py" line="544"/>
         <source>Paused</source>
         <translation>Paused</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="512" />
+        <location filename="../../emolab/gui/main_window.py" line="512"/>
         <source>Saving the session…</source>
         <translation>Saving the session…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="526" />
+        <location filename="../../emolab/gui/main_window.py" line="526"/>
         <source>Tick the consent box first</source>
         <translation>Tick the consent box first</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="531" />
+        <location filename="../../emolab/gui/main_window.py" line="531"/>
         <source>Resume</source>
         <translation>Resume</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="532" />
+        <location filename="../../emolab/gui/main_window.py" line="532"/>
         <source>&amp;Resume</source>
         <translation>&amp;Resume</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="586" />
+        <location filename="../../emolab/gui/main_window.py" line="586"/>
         <source>Folder with the sessions of one ad</source>
         <translation>Folder with the sessions of one ad</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="644" />
+        <location filename="../../emolab/gui/main_window.py" line="644"/>
         <source>Stop the screening?</source>
         <translation>Stop the screening?</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="645" />
+        <location filename="../../emolab/gui/main_window.py" line="645"/>
         <source>A screening is running. Stop it, save the session and quit?</source>
         <translation>A screening is running. Stop it, save the session and quit?</translation>
     </message>
@@ -421,23 +421,23 @@ The ad starts in a moment.</translation>
 <context>
     <name>ScreeningWorker</name>
     <message>
-        <location filename="../../emolab/gui/worker.py" line="166" />
+        <location filename="../../emolab/gui/worker.py" line="166"/>
         <source>Reading the ad…</source>
-        <extracomment>Longer side of the preview image the worker hands to the window (keeps signals light). A video standing in for a camera starts over at its end; otherwise its end is treated like a camera that disappeared. For tests and tools: builds the frame source instead of :func:`open_source`. A pipeline kept from an earlier session with the same models (saves loading time). How consent was recorded: the window's checkbox, or the command line (kiosk).</extracomment>
+        <extracomment>Longer side of the preview image the worker hands to the window (keeps signals light). A video standing in for a camera starts over at its end; otherwise its end is treated like a camera that disappeared. For tests and tools: builds the frame source instead of :func:`open_source`. A pipeline kept from an earlier session with the same models (saves loading time). How consent was recorded: the window&apos;s checkbox, or the command line (kiosk).</extracomment>
         <translation>Reading the ad…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/worker.py" line="170" />
+        <location filename="../../emolab/gui/worker.py" line="170"/>
         <source>Loading face detector and emotion classifier…</source>
         <translation>Loading face detector and emotion classifier…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/worker.py" line="175" />
+        <location filename="../../emolab/gui/worker.py" line="175"/>
         <source>Opening the camera…</source>
         <translation>Opening the camera…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/worker.py" line="228" />
+        <location filename="../../emolab/gui/worker.py" line="228"/>
         <source>The camera stopped: {0}. Everything recorded until then is saved.</source>
         <translation>The camera stopped: {0}. Everything recorded until then is saved.</translation>
     </message>
@@ -445,122 +445,122 @@ The ad starts in a moment.</translation>
 <context>
     <name>SetupPanel</name>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="48" />
+        <location filename="../../emolab/gui/setup_panel.py" line="48"/>
         <source>Screening</source>
         <translation>Screening</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="51" />
+        <location filename="../../emolab/gui/setup_panel.py" line="51"/>
         <source>drop a video here or click Open</source>
         <translation>drop a video here or click Open</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="54" />
+        <location filename="../../emolab/gui/setup_panel.py" line="54"/>
         <source>Open…</source>
         <translation>Open…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="56" />
+        <location filename="../../emolab/gui/setup_panel.py" line="56"/>
         <source>Recent ads</source>
         <translation>Recent ads</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="58" />
+        <location filename="../../emolab/gui/setup_panel.py" line="58"/>
         <source>Recent</source>
         <translation>Recent</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="65" />
+        <location filename="../../emolab/gui/setup_panel.py" line="65"/>
         <source>&amp;Ad:</source>
         <translation>&amp;Ad:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="69" />
+        <location filename="../../emolab/gui/setup_panel.py" line="69"/>
         <source>&amp;Camera:</source>
         <translation>&amp;Camera:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="71" />
+        <location filename="../../emolab/gui/setup_panel.py" line="71"/>
         <source>pseudonym, e.g. R017</source>
         <translation>pseudonym, e.g. R017</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="72" />
+        <location filename="../../emolab/gui/setup_panel.py" line="72"/>
         <source>&amp;Respondent id:</source>
         <translation>&amp;Respondent id:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="73" />
+        <location filename="../../emolab/gui/setup_panel.py" line="73"/>
         <source>Co&amp;nsent: the respondent agrees to being filmed and analysed</source>
         <translation>Co&amp;nsent: the respondent agrees to being filmed and analysed</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="79" />
+        <location filename="../../emolab/gui/setup_panel.py" line="79"/>
         <source> s</source>
         <translation> s</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="80" />
+        <location filename="../../emolab/gui/setup_panel.py" line="80"/>
         <source>Seconds of resting face recorded before the ad (0 = none)</source>
         <translation>Seconds of resting face recorded before the ad (0 = none)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="81" />
+        <location filename="../../emolab/gui/setup_panel.py" line="81"/>
         <source>Cali&amp;bration:</source>
         <translation>Cali&amp;bration:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="84" />
+        <location filename="../../emolab/gui/setup_panel.py" line="84"/>
         <source>Face detector:</source>
         <translation>Face detector:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="85" />
+        <location filename="../../emolab/gui/setup_panel.py" line="85"/>
         <source>Emotion model:</source>
         <translation>Emotion model:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="89" />
+        <location filename="../../emolab/gui/setup_panel.py" line="89"/>
         <source>Full screen</source>
         <translation>Full screen</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="94" />
+        <location filename="../../emolab/gui/setup_panel.py" line="94"/>
         <source>Ad screen:</source>
         <translation>Ad screen:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="102" />
+        <location filename="../../emolab/gui/setup_panel.py" line="102"/>
         <source>Save sessions in:</source>
         <translation>Save sessions in:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="155" />
+        <location filename="../../emolab/gui/setup_panel.py" line="155"/>
         <source>(no camera found)</source>
         <translation>(no camera found)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="156" />
+        <location filename="../../emolab/gui/setup_panel.py" line="156"/>
         <source>Video file as camera…</source>
         <translation>Video file as camera…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="167" />
+        <location filename="../../emolab/gui/setup_panel.py" line="167"/>
         <source>Camera {0}</source>
         <translation>Camera {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="179" />
+        <location filename="../../emolab/gui/setup_panel.py" line="179"/>
         <source>Video standing in for the camera</source>
         <translation>Video standing in for the camera</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="179" />
+        <location filename="../../emolab/gui/setup_panel.py" line="179"/>
         <source>Videos ({0})</source>
         <translation>Videos ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="217" />
+        <location filename="../../emolab/gui/setup_panel.py" line="217"/>
         <source>Save sessions in</source>
         <translation>Save sessions in</translation>
     </message>
@@ -568,12 +568,12 @@ The ad starts in a moment.</translation>
 <context>
     <name>_ErrorReporter</name>
     <message>
-        <location filename="../../emolab/gui/app.py" line="71" />
+        <location filename="../../emolab/gui/app.py" line="71"/>
         <source>emolab: unexpected error</source>
         <translation>emolab: unexpected error</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/app.py" line="72" />
+        <location filename="../../emolab/gui/app.py" line="72"/>
         <source>Something went wrong. emolab keeps running; details are in {0}.</source>
         <translation>Something went wrong. emolab keeps running; details are in {0}.</translation>
     </message>
@@ -581,70 +581,60 @@ The ad starts in a moment.</translation>
 <context>
     <name>actions</name>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="40" />
+        <location filename="../../emolab/gui/actions.py" line="40"/>
         <source>Open the ad to show (File ▸ Open ad, or drop a video on the window).</source>
         <translation>Open the ad to show (File ▸ Open ad, or drop a video on the window).</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="46" />
+        <location filename="../../emolab/gui/actions.py" line="46"/>
         <source>The ad file {0} does not exist; open it again.</source>
         <translation>The ad file {0} does not exist; open it again.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="49" />
+        <location filename="../../emolab/gui/actions.py" line="49"/>
         <source>Pick a camera, or a video file standing in for one.</source>
         <translation>Pick a camera, or a video file standing in for one.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="52" />
+        <location filename="../../emolab/gui/actions.py" line="52"/>
         <source>The camera stand-in {0} does not exist; pick the file again.</source>
         <translation>The camera stand-in {0} does not exist; pick the file again.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="57" />
+        <location filename="../../emolab/gui/actions.py" line="57"/>
         <source>Enter the respondent id (a pseudonym, not a name).</source>
         <translation>Enter the respondent id (a pseudonym, not a name).</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="60" />
+        <location filename="../../emolab/gui/actions.py" line="60"/>
         <source>Tick the consent box: the respondent must agree before filming starts.</source>
         <translation>Tick the consent box: the respondent must agree before filming starts.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="83" />
+        <location filename="../../emolab/gui/actions.py" line="83"/>
         <source>Camera {0}</source>
         <translation>Camera {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="99" />
+        <location filename="../../emolab/gui/actions.py" line="99"/>
         <source>none installed</source>
         <translation>none installed</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="100" />
+        <location filename="../../emolab/gui/actions.py" line="100"/>
         <source>auto ({0})</source>
         <translation>auto ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="128" />
-        <source>Reports are not available in this version of emolab ({0}). The session files are saved in {1}.</source>
-        <translation>Reports are not available in this version of emolab ({0}). The session files are saved in {1}.</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/actions.py" line="144" />
+        <location filename="../../emolab/gui/actions.py" line="133"/>
         <source>{0} holds no emolab session folders; choose the folder your sessions are saved in.</source>
         <translation>{0} holds no emolab session folders; choose the folder your sessions are saved in.</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/actions.py" line="152" />
-        <source>Study reports are not available in this version of emolab ({0}).</source>
-        <translation>Study reports are not available in this version of emolab ({0}).</translation>
     </message>
 </context>
 <context>
     <name>app</name>
     <message>
-        <location filename="../../emolab/gui/app.py" line="161" />
+        <location filename="../../emolab/gui/app.py" line="161"/>
         <source>emolab could not open its window: {0}
 Details are in {1}.</source>
         <translation>emolab could not open its window: {0}

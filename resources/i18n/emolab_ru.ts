@@ -1,37 +1,37 @@
-<?xml version='1.0' encoding='utf-8'?>
+<?xml version="1.0" encoding="utf-8"?>
 <!DOCTYPE TS>
 <TS version="2.1" language="ru_RU">
 <context>
     <name>AdPlayer</name>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="107" />
+        <location filename="../../emolab/gui/ad_player.py" line="107"/>
         <source>Open an ad to begin</source>
         <translation>Откройте ролик, чтобы начать</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="111" />
+        <location filename="../../emolab/gui/ad_player.py" line="111"/>
         <source>Ready</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="128" />
+        <location filename="../../emolab/gui/ad_player.py" line="128"/>
         <source>Please look at the screen and relax.
 The ad starts in a moment.</source>
         <translation>Пожалуйста, смотрите на экран и расслабьтесь.
 Ролик сейчас начнётся.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="172" />
+        <location filename="../../emolab/gui/ad_player.py" line="172"/>
         <source>The screening has ended. Thank you!</source>
         <translation>Показ окончен. Спасибо!</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="190" />
+        <location filename="../../emolab/gui/ad_player.py" line="190"/>
         <source>The ad cannot be played ({0}); convert it to H.264 MP4 and open it again.</source>
         <translation>Ролик не воспроизводится ({0}); перекодируйте его в H.264 MP4 и откройте снова.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="191" />
+        <location filename="../../emolab/gui/ad_player.py" line="191"/>
         <source>unknown error</source>
         <translation>неизвестная ошибка</translation>
     </message>
@@ -39,12 +39,12 @@ The ad starts in a moment.</source>
 <context>
     <name>CameraPreview</name>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="25" />
+        <location filename="../../emolab/gui/preview.py" line="25"/>
         <source>No camera yet</source>
         <translation>Камера ещё не включена</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="65" />
+        <location filename="../../emolab/gui/preview.py" line="65"/>
         <source>#{0} {1} {2}%</source>
         <translation>№{0} {1} {2}%</translation>
     </message>
@@ -52,22 +52,22 @@ The ad starts in a moment.</source>
 <context>
     <name>EmotionCurves</name>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="94" />
+        <location filename="../../emolab/gui/plots.py" line="94"/>
         <source>Emotions</source>
         <translation>Эмоции</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="97" />
+        <location filename="../../emolab/gui/plots.py" line="97"/>
         <source>Groups</source>
         <translation>Группы</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="124" />
+        <location filename="../../emolab/gui/plots.py" line="124"/>
         <source>probability</source>
         <translation>вероятность</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="91" />
+        <location filename="../../emolab/gui/plots.py" line="91"/>
         <source>Ad time (s)</source>
         <extracomment>Colours with a meaning people already read: happy green, angry red, sad blue, neutral grey.</extracomment>
         <translation>Время ролика (с)</translation>
@@ -76,52 +76,52 @@ The ad starts in a moment.</source>
 <context>
     <name>Emotions</name>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="63" />
+        <location filename="../../emolab/gui/i18n.py" line="63"/>
         <source>angry</source>
         <translation>гнев</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="64" />
+        <location filename="../../emolab/gui/i18n.py" line="64"/>
         <source>disgust</source>
         <translation>отвращение</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="65" />
+        <location filename="../../emolab/gui/i18n.py" line="65"/>
         <source>fear</source>
         <translation>страх</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="66" />
+        <location filename="../../emolab/gui/i18n.py" line="66"/>
         <source>happy</source>
         <translation>радость</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="67" />
+        <location filename="../../emolab/gui/i18n.py" line="67"/>
         <source>sad</source>
         <translation>грусть</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="68" />
+        <location filename="../../emolab/gui/i18n.py" line="68"/>
         <source>surprise</source>
         <translation>удивление</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="69" />
+        <location filename="../../emolab/gui/i18n.py" line="69"/>
         <source>neutral</source>
         <translation>нейтрально</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="77" />
+        <location filename="../../emolab/gui/i18n.py" line="77"/>
         <source>positive</source>
         <translation>позитивные</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="78" />
+        <location filename="../../emolab/gui/i18n.py" line="78"/>
         <source>negative</source>
         <translation>негативные</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/i18n.py" line="79" />
+        <location filename="../../emolab/gui/i18n.py" line="79"/>
         <source>neutral</source>
         <comment>group</comment>
         <translation>нейтральные</translation>
@@ -130,7 +130,7 @@ The ad starts in a moment.</source>
 <context>
     <name>FullScreenAd</name>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="58" />
+        <location filename="../../emolab/gui/ad_player.py" line="58"/>
         <source>emolab — ad</source>
         <translation>emolab — ролик</translation>
     </message>
@@ -138,282 +138,282 @@ The ad starts in a moment.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="80" />
+        <location filename="../../emolab/gui/main_window.py" line="80"/>
         <source>emolab — screening room</source>
-        <extracomment>Emitted on the GUI thread once a screening's session is closed (a SessionOutcome). Emitted when the models are loaded and the ad (or its calibration) starts.</extracomment>
+        <extracomment>Emitted on the GUI thread once a screening&apos;s session is closed (a SessionOutcome). Emitted when the models are loaded and the ad (or its calibration) starts.</extracomment>
         <translation>emolab — зал тестирования</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="120" />
+        <location filename="../../emolab/gui/main_window.py" line="120"/>
         <source>&amp;Open ad…</source>
         <translation>&amp;Открыть ролик…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="122" />
+        <location filename="../../emolab/gui/main_window.py" line="122"/>
         <source>Use a &amp;video file as camera…</source>
         <translation>&amp;Видеофайл вместо камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="125" />
+        <location filename="../../emolab/gui/main_window.py" line="125"/>
         <source>&amp;Start</source>
         <translation>&amp;Старт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="125" />
+        <location filename="../../emolab/gui/main_window.py" line="125"/>
         <source>Start the camera analysis and the ad together</source>
         <translation>Запустить анализ камеры и ролик одновременно</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="128" />
-        <location filename="../../emolab/gui/main_window.py" line="532" />
+        <location filename="../../emolab/gui/main_window.py" line="128"/>
+        <location filename="../../emolab/gui/main_window.py" line="532"/>
         <source>&amp;Pause</source>
         <translation>&amp;Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="128" />
+        <location filename="../../emolab/gui/main_window.py" line="128"/>
         <source>Pause or resume the ad and the analysis together</source>
         <translation>Приостановить или продолжить ролик и анализ вместе</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="130" />
+        <location filename="../../emolab/gui/main_window.py" line="130"/>
         <source>S&amp;top</source>
         <translation>Сто&amp;п</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="130" />
+        <location filename="../../emolab/gui/main_window.py" line="130"/>
         <source>Stop and save the session</source>
         <translation>Остановить и сохранить сессию</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="132" />
+        <location filename="../../emolab/gui/main_window.py" line="132"/>
         <source>Ad &amp;full screen</source>
         <translation>Ролик на весь &amp;экран</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="135" />
+        <location filename="../../emolab/gui/main_window.py" line="135"/>
         <source>Show the ad full screen on the chosen screen</source>
         <translation>Показать ролик на весь выбранный экран</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="137" />
+        <location filename="../../emolab/gui/main_window.py" line="137"/>
         <source>Open session &amp;report</source>
         <translation>Открыть &amp;отчёт сессии</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="138" />
+        <location filename="../../emolab/gui/main_window.py" line="138"/>
         <source>Study report from a &amp;folder…</source>
         <translation>Отчёт &amp;исследования по папке…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="139" />
+        <location filename="../../emolab/gui/main_window.py" line="139"/>
         <source>Open session f&amp;older</source>
         <translation>Открыть п&amp;апку сессии</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="140" />
+        <location filename="../../emolab/gui/main_window.py" line="140"/>
         <source>&amp;Quit</source>
         <translation>В&amp;ыход</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="154" />
+        <location filename="../../emolab/gui/main_window.py" line="154"/>
         <source>Start</source>
         <translation>Старт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="157" />
-        <location filename="../../emolab/gui/main_window.py" line="531" />
+        <location filename="../../emolab/gui/main_window.py" line="157"/>
+        <location filename="../../emolab/gui/main_window.py" line="531"/>
         <source>Pause</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="159" />
+        <location filename="../../emolab/gui/main_window.py" line="159"/>
         <source>Stop</source>
         <translation>Стоп</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="168" />
+        <location filename="../../emolab/gui/main_window.py" line="168"/>
         <source>Camera (latest analysed frame)</source>
         <translation>Камера (последний проанализированный кадр)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="180" />
+        <location filename="../../emolab/gui/main_window.py" line="180"/>
         <source>Ad (what the respondent sees)</source>
         <translation>Ролик (то, что видит респондент)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="185" />
+        <location filename="../../emolab/gui/main_window.py" line="185"/>
         <source>Live emotions against ad time</source>
         <translation>Эмоции в реальном времени по времени ролика</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="217" />
+        <location filename="../../emolab/gui/main_window.py" line="217"/>
         <source>Models: loaded at Start</source>
         <translation>Модели: загружаются при старте</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="414" />
+        <location filename="../../emolab/gui/main_window.py" line="414"/>
         <source>Models: {0}</source>
         <translation>Модели: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="546" />
+        <location filename="../../emolab/gui/main_window.py" line="546"/>
         <source>Calibrating</source>
         <translation>Калибровка</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="549" />
+        <location filename="../../emolab/gui/main_window.py" line="549"/>
         <source>{0} — ad {1} / {2}</source>
         <translation>{0} — ролик {1} / {2}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="558" />
+        <location filename="../../emolab/gui/main_window.py" line="558"/>
         <source>Processing: – fps</source>
         <translation>Обработка: – кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="560" />
+        <location filename="../../emolab/gui/main_window.py" line="560"/>
         <source>Processing: {0:.1f} fps</source>
         <translation>Обработка: {0:.1f} кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="561" />
+        <location filename="../../emolab/gui/main_window.py" line="561"/>
         <source>Latency: {0:.0f} ms</source>
         <translation>Задержка: {0:.0f} мс</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="562" />
+        <location filename="../../emolab/gui/main_window.py" line="562"/>
         <source>Face found: {0:.0f}% of frames</source>
         <translation>Лицо найдено: {0:.0f}% кадров</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="563" />
+        <location filename="../../emolab/gui/main_window.py" line="563"/>
         <source>Dropped: {0} frames</source>
         <translation>Пропущено: {0} кадров</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="227" />
+        <location filename="../../emolab/gui/main_window.py" line="227"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="237" />
+        <location filename="../../emolab/gui/main_window.py" line="237"/>
         <source>&amp;Screening</source>
         <translation>&amp;Показ</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="240" />
+        <location filename="../../emolab/gui/main_window.py" line="240"/>
         <source>&amp;Language</source>
         <translation>&amp;Язык</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="242" />
+        <location filename="../../emolab/gui/main_window.py" line="242"/>
         <source>System language</source>
         <translation>Язык системы</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="313" />
+        <location filename="../../emolab/gui/main_window.py" line="313"/>
         <source>Videos ({0})</source>
         <translation>Видео ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="313" />
+        <location filename="../../emolab/gui/main_window.py" line="313"/>
         <source>Open ad</source>
         <translation>Открыть ролик</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="320" />
+        <location filename="../../emolab/gui/main_window.py" line="320"/>
         <source>The ad file {0} does not exist.</source>
         <translation>Файл ролика {0} не существует.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="331" />
+        <location filename="../../emolab/gui/main_window.py" line="331"/>
         <source>The language changes the next time emolab starts.</source>
         <translation>Язык сменится при следующем запуске emolab.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="391" />
+        <location filename="../../emolab/gui/main_window.py" line="391"/>
         <source>Starting the camera…</source>
         <translation>Запуск камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="435" />
+        <location filename="../../emolab/gui/main_window.py" line="435"/>
         <source>Unexpected error: {0}</source>
         <translation>Непредвиденная ошибка: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="468" />
+        <location filename="../../emolab/gui/main_window.py" line="468"/>
         <source>The screening ended early; what was recorded is saved in {0}.</source>
         <translation>Показ прервался; всё записанное сохранено в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="470" />
+        <location filename="../../emolab/gui/main_window.py" line="470"/>
         <source>Session saved in {0}.</source>
         <translation>Сессия сохранена в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475" />
+        <location filename="../../emolab/gui/main_window.py" line="475"/>
         <source>Open folder</source>
         <translation>Открыть папку</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475" />
+        <location filename="../../emolab/gui/main_window.py" line="475"/>
         <source>Open report</source>
         <translation>Открыть отчёт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="508" />
+        <location filename="../../emolab/gui/main_window.py" line="508"/>
         <source>Ready</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="509" />
+        <location filename="../../emolab/gui/main_window.py" line="509"/>
         <source>Loading models…</source>
         <translation>Загрузка моделей…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="510" />
-        <location filename="../../emolab/gui/main_window.py" line="546" />
+        <location filename="../../emolab/gui/main_window.py" line="510"/>
+        <location filename="../../emolab/gui/main_window.py" line="546"/>
         <source>Recording</source>
         <translation>Запись</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="511" />
-        <location filename="../../emolab/gui/main_window.py" line="544" />
+        <location filename="../../emolab/gui/main_window.py" line="511"/>
+        <location filename="../../emolab/gui/main_window.py" line="544"/>
         <source>Paused</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="512" />
+        <location filename="../../emolab/gui/main_window.py" line="512"/>
         <source>Saving the session…</source>
         <translation>Сохранение сессии…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="526" />
+        <location filename="../../emolab/gui/main_window.py" line="526"/>
         <source>Tick the consent box first</source>
         <translation>Сначала отметьте согласие респондента</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="531" />
+        <location filename="../../emolab/gui/main_window.py" line="531"/>
         <source>Resume</source>
         <translation>Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="532" />
+        <location filename="../../emolab/gui/main_window.py" line="532"/>
         <source>&amp;Resume</source>
         <translation>&amp;Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="586" />
+        <location filename="../../emolab/gui/main_window.py" line="586"/>
         <source>Folder with the sessions of one ad</source>
         <translation>Папка с сессиями одного ролика</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="644" />
+        <location filename="../../emolab/gui/main_window.py" line="644"/>
         <source>Stop the screening?</source>
         <translation>Остановить показ?</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="645" />
+        <location filename="../../emolab/gui/main_window.py" line="645"/>
         <source>A screening is running. Stop it, save the session and quit?</source>
         <translation>Идёт показ. Остановить его, сохранить сессию и выйти?</translation>
     </message>
@@ -421,23 +421,23 @@ The ad starts in a moment.</source>
 <context>
     <name>ScreeningWorker</name>
     <message>
-        <location filename="../../emolab/gui/worker.py" line="166" />
+        <location filename="../../emolab/gui/worker.py" line="166"/>
         <source>Reading the ad…</source>
-        <extracomment>Longer side of the preview image the worker hands to the window (keeps signals light). A video standing in for a camera starts over at its end; otherwise its end is treated like a camera that disappeared. For tests and tools: builds the frame source instead of :func:`open_source`. A pipeline kept from an earlier session with the same models (saves loading time). How consent was recorded: the window's checkbox, or the command line (kiosk).</extracomment>
+        <extracomment>Longer side of the preview image the worker hands to the window (keeps signals light). A video standing in for a camera starts over at its end; otherwise its end is treated like a camera that disappeared. For tests and tools: builds the frame source instead of :func:`open_source`. A pipeline kept from an earlier session with the same models (saves loading time). How consent was recorded: the window&apos;s checkbox, or the command line (kiosk).</extracomment>
         <translation>Чтение ролика…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/worker.py" line="170" />
+        <location filename="../../emolab/gui/worker.py" line="170"/>
         <source>Loading face detector and emotion classifier…</source>
         <translation>Загрузка детектора лиц и классификатора эмоций…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/worker.py" line="175" />
+        <location filename="../../emolab/gui/worker.py" line="175"/>
         <source>Opening the camera…</source>
         <translation>Открытие камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/worker.py" line="228" />
+        <location filename="../../emolab/gui/worker.py" line="228"/>
         <source>The camera stopped: {0}. Everything recorded until then is saved.</source>
         <translation>Камера остановилась: {0}. Всё записанное до этого момента сохранено.</translation>
     </message>
@@ -445,122 +445,122 @@ The ad starts in a moment.</source>
 <context>
     <name>SetupPanel</name>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="48" />
+        <location filename="../../emolab/gui/setup_panel.py" line="48"/>
         <source>Screening</source>
         <translation>Показ</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="51" />
+        <location filename="../../emolab/gui/setup_panel.py" line="51"/>
         <source>drop a video here or click Open</source>
         <translation>перетащите видео сюда или нажмите «Открыть»</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="54" />
+        <location filename="../../emolab/gui/setup_panel.py" line="54"/>
         <source>Open…</source>
         <translation>Открыть…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="56" />
+        <location filename="../../emolab/gui/setup_panel.py" line="56"/>
         <source>Recent ads</source>
         <translation>Недавние ролики</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="58" />
+        <location filename="../../emolab/gui/setup_panel.py" line="58"/>
         <source>Recent</source>
         <translation>Недавние</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="65" />
+        <location filename="../../emolab/gui/setup_panel.py" line="65"/>
         <source>&amp;Ad:</source>
         <translation>&amp;Ролик:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="69" />
+        <location filename="../../emolab/gui/setup_panel.py" line="69"/>
         <source>&amp;Camera:</source>
         <translation>&amp;Камера:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="71" />
+        <location filename="../../emolab/gui/setup_panel.py" line="71"/>
         <source>pseudonym, e.g. R017</source>
         <translation>псевдоним, например R017</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="72" />
+        <location filename="../../emolab/gui/setup_panel.py" line="72"/>
         <source>&amp;Respondent id:</source>
         <translation>&amp;ID респондента:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="73" />
+        <location filename="../../emolab/gui/setup_panel.py" line="73"/>
         <source>Co&amp;nsent: the respondent agrees to being filmed and analysed</source>
         <translation>Со&amp;гласие: респондент согласен на съёмку и анализ</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="79" />
+        <location filename="../../emolab/gui/setup_panel.py" line="79"/>
         <source> s</source>
         <translation> с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="80" />
+        <location filename="../../emolab/gui/setup_panel.py" line="80"/>
         <source>Seconds of resting face recorded before the ad (0 = none)</source>
         <translation>Секунды спокойного лица перед роликом (0 — без калибровки)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="81" />
+        <location filename="../../emolab/gui/setup_panel.py" line="81"/>
         <source>Cali&amp;bration:</source>
         <translation>Калибр&amp;овка:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="84" />
+        <location filename="../../emolab/gui/setup_panel.py" line="84"/>
         <source>Face detector:</source>
         <translation>Детектор лиц:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="85" />
+        <location filename="../../emolab/gui/setup_panel.py" line="85"/>
         <source>Emotion model:</source>
         <translation>Модель эмоций:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="89" />
+        <location filename="../../emolab/gui/setup_panel.py" line="89"/>
         <source>Full screen</source>
         <translation>Весь экран</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="94" />
+        <location filename="../../emolab/gui/setup_panel.py" line="94"/>
         <source>Ad screen:</source>
         <translation>Экран ролика:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="102" />
+        <location filename="../../emolab/gui/setup_panel.py" line="102"/>
         <source>Save sessions in:</source>
         <translation>Сохранять сессии в:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="155" />
+        <location filename="../../emolab/gui/setup_panel.py" line="155"/>
         <source>(no camera found)</source>
         <translation>(камера не найдена)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="156" />
+        <location filename="../../emolab/gui/setup_panel.py" line="156"/>
         <source>Video file as camera…</source>
         <translation>Видеофайл вместо камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="167" />
+        <location filename="../../emolab/gui/setup_panel.py" line="167"/>
         <source>Camera {0}</source>
         <translation>Камера {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="179" />
+        <location filename="../../emolab/gui/setup_panel.py" line="179"/>
         <source>Video standing in for the camera</source>
         <translation>Видео вместо камеры</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="179" />
+        <location filename="../../emolab/gui/setup_panel.py" line="179"/>
         <source>Videos ({0})</source>
         <translation>Видео ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="217" />
+        <location filename="../../emolab/gui/setup_panel.py" line="217"/>
         <source>Save sessions in</source>
         <translation>Сохранять сессии в</translation>
     </message>
@@ -568,12 +568,12 @@ The ad starts in a moment.</source>
 <context>
     <name>_ErrorReporter</name>
     <message>
-        <location filename="../../emolab/gui/app.py" line="71" />
+        <location filename="../../emolab/gui/app.py" line="71"/>
         <source>emolab: unexpected error</source>
         <translation>emolab: непредвиденная ошибка</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/app.py" line="72" />
+        <location filename="../../emolab/gui/app.py" line="72"/>
         <source>Something went wrong. emolab keeps running; details are in {0}.</source>
         <translation>Что-то пошло не так. emolab продолжает работу; подробности в {0}.</translation>
     </message>
@@ -581,70 +581,60 @@ The ad starts in a moment.</source>
 <context>
     <name>actions</name>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="40" />
+        <location filename="../../emolab/gui/actions.py" line="40"/>
         <source>Open the ad to show (File ▸ Open ad, or drop a video on the window).</source>
         <translation>Откройте ролик для показа (Файл ▸ Открыть ролик или перетащите видео в окно).</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="46" />
+        <location filename="../../emolab/gui/actions.py" line="46"/>
         <source>The ad file {0} does not exist; open it again.</source>
         <translation>Файл ролика {0} не существует; откройте его снова.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="49" />
+        <location filename="../../emolab/gui/actions.py" line="49"/>
         <source>Pick a camera, or a video file standing in for one.</source>
         <translation>Выберите камеру или видеофайл вместо неё.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="52" />
+        <location filename="../../emolab/gui/actions.py" line="52"/>
         <source>The camera stand-in {0} does not exist; pick the file again.</source>
         <translation>Видео вместо камеры {0} не существует; выберите файл снова.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="57" />
+        <location filename="../../emolab/gui/actions.py" line="57"/>
         <source>Enter the respondent id (a pseudonym, not a name).</source>
         <translation>Введите ID респондента (псевдоним, не имя).</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="60" />
+        <location filename="../../emolab/gui/actions.py" line="60"/>
         <source>Tick the consent box: the respondent must agree before filming starts.</source>
         <translation>Отметьте согласие: респондент должен согласиться до начала съёмки.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="83" />
+        <location filename="../../emolab/gui/actions.py" line="83"/>
         <source>Camera {0}</source>
         <translation>Камера {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="99" />
+        <location filename="../../emolab/gui/actions.py" line="99"/>
         <source>none installed</source>
         <translation>не установлено</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="100" />
+        <location filename="../../emolab/gui/actions.py" line="100"/>
         <source>auto ({0})</source>
         <translation>авто ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="128" />
-        <source>Reports are not available in this version of emolab ({0}). The session files are saved in {1}.</source>
-        <translation>Отчёты недоступны в этой версии emolab ({0}). Файлы сессии сохранены в {1}.</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/actions.py" line="144" />
+        <location filename="../../emolab/gui/actions.py" line="133"/>
         <source>{0} holds no emolab session folders; choose the folder your sessions are saved in.</source>
         <translation>В {0} нет папок сессий emolab; выберите папку, где сохранены сессии.</translation>
-    </message>
-    <message>
-        <location filename="../../emolab/gui/actions.py" line="152" />
-        <source>Study reports are not available in this version of emolab ({0}).</source>
-        <translation>Отчёты исследования недоступны в этой версии emolab ({0}).</translation>
     </message>
 </context>
 <context>
     <name>app</name>
     <message>
-        <location filename="../../emolab/gui/app.py" line="161" />
+        <location filename="../../emolab/gui/app.py" line="161"/>
         <source>emolab could not open its window: {0}
 Details are in {1}.</source>
         <translation>emolab не смог открыть окно: {0}
