@@ -158,7 +158,8 @@ def cmd_tune(args: argparse.Namespace) -> None:
                 clf = classifier_with(args.card, crop_margin=margin, crop_shift=[dx, dy], blur_sigma=blur)
                 r = fast_eval(clf, x, y, "val", faces, args.upscale, args.pad, time_n=0)
                 results.append((r.accuracy, -abs(margin), margin, dx, dy))
-                print(f"margin {margin:+.2f} shift ({dx:+.3f}, {dy:+.3f}): val detect-path accuracy {r.accuracy:.4f}", flush=True)
+                print(f"margin {margin:+.2f} shift ({dx:+.3f}, {dy:+.3f}): "
+                      f"val detect-path accuracy {r.accuracy:.4f}", flush=True)
     best = max(results)
     print(f"best on validation ({len(y)} images): blur {blur}, margin {best[2]:+.2f}, "
           f"shift ({best[3]:+.3f}, {best[4]:+.3f}), accuracy {best[0]:.4f}")

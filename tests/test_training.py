@@ -178,7 +178,7 @@ def test_bad_model_files_raise_model_error(tiny_run: dict, tmp_path: Path) -> No
 @pytest.mark.skipif(not SHIPPED.is_file(), reason="models/emolab_fer_cnn.pt not trained yet")
 def test_shipped_model_sees_happy_faces_as_happy() -> None:
     clf = FerCnnClassifier(load_card(SHIPPED.with_suffix(".json")), threads=2)
-    paths = sorted((FER / "test" / "happy").glob("PrivateTest_*.jpg"))[:12]
+    paths = sorted((FER / "test" / "happy").glob("PrivateTest_*.jpg"))[:40]
     hits = 0
     from emolab.training.evaluate import framing_detection
 
@@ -186,7 +186,8 @@ def test_shipped_model_sees_happy_faces_as_happy() -> None:
         frame = cv2.imread(str(path))
         probs = clf.predict(frame, [framing_detection(frame, clf.card.input)])
         hits += int(EMOTIONS[int(probs[0].argmax())] == "happy")
-    assert hits >= 9, f"only {hits} of {len(paths)} happy FER2013 test faces labelled happy"
+    # The card reports 85% recall for happy on PrivateTest; 40 faces leave room for chance.
+    assert hits >= 28, f"only {hits} of {len(paths)} happy FER2013 test faces labelled happy"
 
 
 def test_moved_validation_is_stratified_and_disjoint() -> None:

@@ -37,6 +37,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--time-budget", type=float, default=0.0, metavar="MIN",
                    help="anneal and stop after this many minutes of training instead of --epochs")
     p.add_argument("--widths", type=int, nargs="+", default=None, help="channels of the CNN's stages")
+    p.add_argument("--init", type=Path, default=None,
+                   help="start from these weights (a state dict or checkpoint) with a fresh schedule")
+    p.add_argument("--val-into-train", type=float, default=0.0, metavar="FRACTION",
+                   help="move this stratified share of the validation split into training; the rest picks "
+                   "the checkpoint (for a degraded or small train split)")
+    p.add_argument("--val-repeat", type=int, default=1, help="times each moved validation image is used per epoch")
+    p.add_argument("--blur-p", type=float, default=0.0, help="probability of random Gaussian blur augmentation")
+    p.add_argument("--blur-max-sigma", type=float, default=3.0, help="largest blur sigma, pixels of a 48 px face")
     p.set_defaults(func=run)
 
 
@@ -56,7 +64,9 @@ def run(args: argparse.Namespace) -> int:
             pretrained=str(args.pretrained) if args.pretrained else None,
             epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, seed=args.seed,
             out=str(args.out), export=str(export), threads=args.threads, precision=args.precision,
-            time_budget_min=args.time_budget,
+            time_budget_min=args.time_budget, init=str(args.init) if args.init else None,
+            val_into_train=args.val_into_train, val_into_train_repeat=args.val_repeat,
+            blur_p=args.blur_p, blur_max_sigma=args.blur_max_sigma,
         )
         if args.widths:
             cfg.widths = tuple(args.widths)

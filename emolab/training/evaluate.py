@@ -62,7 +62,8 @@ class EvalResult:
         lines = [
             f"classifier {self.classifier} on {self.split} ({self.path} path): "
             f"accuracy {self.accuracy:.4f} over {self.n_faces} faces"
-            + (f" (faces found in {self.detection_rate:.1%} of {self.n_images} images)" if self.path == "detect" else ""),
+            + (f" (faces found in {self.detection_rate:.1%} of {self.n_images} images)"
+               if self.path == "detect" else ""),
             f"{self.ms_per_face:.2f} ms per face",
             f"{'class':<10}{'precision':>10}{'recall':>10}{'support':>9}",
         ]
@@ -184,10 +185,11 @@ def evaluate_arrays(
         faces: per image, a detector's face in :func:`as_frame` coordinates, or None when
             the detector found none (the image is then left out and counted as a miss).
             Without ``faces`` the direct path is measured.
-        upscale, pad: the framing ``faces`` were detected in.
+        upscale: side the image was upscaled to for detection (see :func:`as_frame`).
+        pad: border added around it, as a fraction of its side.
     """
     preds, kept, times = [], [], []
-    card_input = dict(getattr(classifier, "card").input) if getattr(classifier, "card", None) else {}
+    card_input = dict(classifier.card.input) if getattr(classifier, "card", None) else {}
     for i, gray in enumerate(images):
         if faces is None:
             frame = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
@@ -208,7 +210,7 @@ def evaluate_arrays(
     m = metrics(y_true, np.asarray(preds))
     warm = times[min(5, len(times) - 1):]  # the first calls pay one-off allocation costs
     return EvalResult(
-        classifier=getattr(classifier, "card").name if getattr(classifier, "card", None) else type(classifier).__name__,
+        classifier=classifier.card.name if getattr(classifier, "card", None) else type(classifier).__name__,
         split=split,
         path="direct" if faces is None else "detect",
         n_images=len(images),
@@ -233,8 +235,15 @@ def evaluate_dataset(
     """Evaluate ``classifier`` on ``split`` of the dataset at ``data``.
 
     Args:
-        limit: evaluate a seeded random subset of this many images (0 = all).
+        data: dataset folder.
+        split: train, val or test (FER2013: val = PublicTest, test = PrivateTest).
+        classifier: any engine backend.
+        fmt: dataset layout (auto, folders, fer2013, rafdb).
         detector: measure the detection path with this detector instead of the direct path.
+        limit: evaluate a seeded random subset of this many images (0 = all).
+        upscale: side a dataset image is upscaled to before detection.
+        pad: border around it, as a fraction of its side.
+        seed: seed of the ``limit`` subset.
 
     Raises:
         DatasetError: for a missing or malformed dataset.

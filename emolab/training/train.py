@@ -70,7 +70,9 @@ class TrainConfig:
     size: int = 44
     crop_fraction: float = 44 / 48
     #: Runtime crop: a detector's box grown by this fraction of its side (see the model card).
-    crop_margin: float = 0.25
+    #: -0.05 matches FER2013's framing from MTCNN boxes (tuned on validation images with
+    #: ``benchmarks/fer_eval.py tune``); re-tune it for other data or detectors.
+    crop_margin: float = -0.05
     scale_range: tuple[float, float] = (0.85, 1.15)
     max_rotation_deg: float = 10.0
     max_shift: float = 0.1
@@ -314,7 +316,9 @@ def make_card(cfg: TrainConfig, export: Path, metrics: dict[str, Any]) -> dict[s
             "Weights: emolab, AGPL-3.0-or-later. Trained on FER2013 (images from the ICML 2013 "
             "representation-learning challenge, research use): check that your use fits those terms."
         ),
-        "training_data": f"{cfg.data} (format {cfg.fmt}); train split for training, validation split for checkpoint choice",
+        "training_data": (
+            f"{cfg.data} (format {cfg.fmt}); train split for training, validation split for checkpoint choice"
+        ),
         "description": arch,
         "metrics": metrics,
         "date": dt.date.today().isoformat(),
@@ -382,7 +386,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     use_bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and bf16_supported())
     model = model.to(memory_format=torch.channels_last)
     decay, no_decay = [], []
-    for name, p in model.named_parameters():
+    for p in model.parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
     optim = torch.optim.SGD(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
