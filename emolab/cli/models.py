@@ -21,7 +21,6 @@ def model_inventory(settings) -> dict:  # noqa: ANN001
     from emolab.classification import classifier_cards, select_classifier_card
     from emolab.detection import detector_cards, select_detector_card
     from emolab.errors import EmolabError
-
     from emolab.modelcards import uncarded_files
 
     out: dict = {

@@ -39,6 +39,30 @@ MIN_FACE_TIME_SHARE = 0.70
 MIN_SAMPLE_FPS = 5.0
 
 
+def report_context(
+    data: dict[str, Any], figs: dict[str, str], thumbs: Any, x_max: float, ad_note: str
+) -> dict[str, Any]:
+    """The template context both reports share: data, charts, colours, quoted constants."""
+    return {
+        "d": data,
+        "figs": figs,
+        "thumbs": thumbs,
+        "colors": charts.COLORS,
+        "emotions": EMOTIONS,
+        "groups": GROUPS,
+        "fmt_time": fmt_time,
+        "ad_note": ad_note,
+        "consts": {
+            "moment_min_prob": MOMENT_MIN_PROB,
+            "moments_per_series": MOMENTS_PER_SERIES,
+            "moment_gap_s": max(MOMENT_MIN_GAP_S, 0.05 * x_max),
+            "mad_k": MAD_K,
+            "min_threshold": MIN_THRESHOLD,
+            "min_scene_s": MIN_SCENE_S,
+        },
+    }
+
+
 def settings_of(meta: dict[str, Any]) -> tuple[float, float]:
     """(K, trace_min_s) a session was recorded with (the engine's defaults if absent)."""
     settings = meta.get("settings") or {}
@@ -250,26 +274,9 @@ def build_session_report(session_dir: Path, baseline: bool = False, out: Path | 
             [(g, data["summary"]["group_share"][g], charts.COLORS[g]) for g in GROUPS], "Share of each group"
         ),
     }
-    context = {
-        "d": data,
-        "figs": figs,
-        "thumbs": thumbs,
-        "colors": charts.COLORS,
-        "emotions": EMOTIONS,
-        "groups": GROUPS,
-        "series_names": SERIES_NAMES,
-        "fmt_time": fmt_time,
-        "ad_note": ad_note if ad_path is None else "",
-        "consts": {
-            "moment_min_prob": MOMENT_MIN_PROB,
-            "moments_per_series": MOMENTS_PER_SERIES,
-            "moment_gap_s": max(MOMENT_MIN_GAP_S, 0.05 * x_max),
-            "mad_k": MAD_K,
-            "min_threshold": MIN_THRESHOLD,
-            "min_scene_s": MIN_SCENE_S,
-            "min_viewer_s": MIN_VIEWER_S,
-        },
-    }
+    context = report_context(data, figs, thumbs, x_max, ad_note if ad_path is None else "")
+    context["series_names"] = SERIES_NAMES
+    context["consts"]["min_viewer_s"] = MIN_VIEWER_S
     target = Path(out) if out else session_dir / REPORT_FILE
     html.write_atomic(target, html.render("session", context, data))
     log.info("session report written to %s", target)

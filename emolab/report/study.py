@@ -26,11 +26,8 @@ from emolab.emotions import EMOTIONS, GROUPS
 from emolab.errors import EmolabError, SessionError
 from emolab.report import charts, html
 from emolab.report.adframes import find_ad, frame_index_at, grab_frames, jpeg_data_uri
-from emolab.report.scenes import MAD_K, MIN_SCENE_S, MIN_THRESHOLD, detect_scenes
+from emolab.report.scenes import detect_scenes
 from emolab.report.series import (
-    MOMENT_MIN_GAP_S,
-    MOMENT_MIN_PROB,
-    MOMENTS_PER_SERIES,
     SERIES_NAMES,
     FrameCurves,
     face_time_share,
@@ -39,7 +36,7 @@ from emolab.report.series import (
     per_second,
     scene_stats,
 )
-from emolab.report.session_report import MIN_FACE_TIME_SHARE, fmt_time, settings_of
+from emolab.report.session_report import MIN_FACE_TIME_SHARE, report_context, settings_of
 from emolab.session.metrics import MIN_VIEWER_S, compute_summary, emonps_from_flags
 from emolab.session.store import SESSION_FILE, Session, load_session
 
@@ -424,25 +421,8 @@ def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
             regions=regions,
         ),
     }
-    context = {
-        "d": data,
-        "figs": figs,
-        "thumbs": thumbs,
-        "colors": charts.COLORS,
-        "emotions": EMOTIONS,
-        "groups": GROUPS,
-        "fmt_time": fmt_time,
-        "ad_note": ad_note if ad_path is None else "",
-        "consts": {
-            "moment_min_prob": MOMENT_MIN_PROB,
-            "moments_per_series": MOMENTS_PER_SERIES,
-            "moment_gap_s": max(MOMENT_MIN_GAP_S, 0.05 * x_max),
-            "mad_k": MAD_K,
-            "min_threshold": MIN_THRESHOLD,
-            "min_scene_s": MIN_SCENE_S,
-            "min_face_time_share": MIN_FACE_TIME_SHARE,
-        },
-    }
+    context = report_context(data, figs, thumbs, x_max, ad_note if ad_path is None else "")
+    context["consts"]["min_face_time_share"] = MIN_FACE_TIME_SHARE
     target = out_dir / STUDY_FILE
     html.write_atomic(target, html.render("study", context, data))
     log.info("study report written to %s", target)
