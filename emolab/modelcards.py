@@ -7,6 +7,7 @@ prototype's files and the reference models work wherever the user keeps them).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from dataclasses import dataclass, field
@@ -58,7 +59,7 @@ class ModelCard:
         return path is None or path.is_file()
 
     def with_weights(self, path: Path) -> ModelCard:
-        return _replace(self, weights_override=Path(path))
+        return dataclasses.replace(self, weights_override=Path(path))
 
     def to_dict(self) -> dict[str, Any]:
         """The card as stored in a session's ``session.json``."""
@@ -96,12 +97,6 @@ _KNOWN = {
     "date",
     "priority",
 }
-
-
-def _replace(card: ModelCard, **changes: Any) -> ModelCard:
-    import dataclasses
-
-    return dataclasses.replace(card, **changes)
 
 
 def load_card(path: Path) -> ModelCard:

@@ -61,6 +61,30 @@ def demo_clips(tmp_path_factory) -> tuple[Path, Path]:  # noqa: ANN001
     return ad, cam
 
 
+def make_pipeline(settings):  # noqa: ANN001, ANN201
+    """The engine's pipeline for report tests: YuNet from ../shared when present (faster than MTCNN)."""
+    from emolab.pipeline import Pipeline
+
+    if not OWN_MODEL.is_file() and not ZOO_FER.is_file():
+        pytest.skip("no emotion classifier: neither models/emolab_fer_cnn.pt nor ../shared's reference model")
+    classifier = "auto" if OWN_MODEL.is_file() else str(ZOO_FER)
+    return Pipeline.from_settings(settings, detector=str(YUNET) if YUNET.is_file() else None, classifier=classifier)
+
+
+def subsample(src: Path, dst: Path, every: int) -> Path:
+    """A real reaction video keeping every ``every``-th frame (fewer frames keep the tests fast)."""
+    cap = cv2.VideoCapture(str(src))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    frames = []
+    while True:
+        ok, frame = cap.read()
+        if not ok:
+            break
+        frames.append(frame)
+    cap.release()
+    return write_video(dst, frames[::every], fps / every)
+
+
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:
     h, w = frames[0].shape[:2]
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, (w, h))

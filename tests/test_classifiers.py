@@ -116,13 +116,14 @@ def test_zoo_onnx_through_its_card_finds_the_astronaut_smiling(settings, astrona
     assert EMOTIONS[int(np.argmax(probs[0]))] == "happy"
 
 
-def test_auto_classifier_reports_its_choice(settings):
-    try:
-        card, why = select_classifier_card("auto", settings)
-    except ModelError as exc:
-        assert "emolab_fer_cnn.pt" in str(exc)  # before the default model is installed
-    else:
-        assert card.installed and "auto" in why
+def test_auto_classifier_is_emolabs_own_model(settings):
+    card, why = select_classifier_card("auto", settings)
+    assert card.name == "emolab-fer-cnn" and card.installed and "auto" in why
+
+
+def test_auto_classifier_names_the_missing_file(settings, tmp_path):
+    with pytest.raises(ModelError, match="emolab_fer_cnn.pt is missing"):
+        select_classifier_card("auto", settings.replace(models_dir=tmp_path))
 
 
 def test_crop_box_keeps_faces_at_the_edge_in_place():

@@ -54,18 +54,20 @@ def tiny_yolo(tmp_path_factory) -> Path:
     model.save(str(path))
     (path.with_suffix(".json")).write_text(
         '{"name": "tiny-yolo", "task": "detector", "backend": "yolo", "file": "tiny_face.pt", '
-        '"input": {"imgsz": 64, "pad_px": 5}}'
+        '"input": {"imgsz": 160, "pad_px": 5}}'
     )
     return path
 
 
 def test_tiny_yolo_loads_through_the_yolo_backend(settings, tiny_yolo, astronaut_bgr):
-    detector = create_detector(str(tiny_yolo), settings.replace(detect_threshold=0.001, min_face_px=1))
+    detector = create_detector(str(tiny_yolo), settings.replace(detect_threshold=1e-4, min_face_px=1))
     assert detector.name == "yolo"
     faces = detector.detect(astronaut_bgr)
+    # Random weights find random boxes at this threshold; what matters is that they come back
+    # as scored boxes inside this image, most confident first.
+    assert faces, "an untrained YOLO still proposes low-confidence boxes"
     _check_well_formed(faces, astronaut_bgr)
-    # Random weights find random boxes; what matters is that they are boxes in this image.
-    assert isinstance(faces, list)
+    assert [f.score for f in faces] == sorted((f.score for f in faces), reverse=True)
 
 
 def test_yunet_with_reference_model(settings):

@@ -20,7 +20,6 @@ from emolab.demo import SCENES, make_demo_ad, make_demo_camera
 from emolab.emotions import EMOTIONS, GROUPS
 from emolab.errors import SessionError
 from emolab.media import read_frame_at
-from emolab.pipeline import Pipeline
 from emolab.report import build_session_report
 from emolab.report.adframes import THUMB_SIDE, decode_data_uri
 from emolab.report.html import read_data
@@ -29,48 +28,12 @@ from emolab.report.series import apply_baseline, frame_curves
 from emolab.session.metrics import compute_summary
 from emolab.session.timeline import read_timeline
 from emolab.settings import Settings
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-VIDEOS = SHARED / "data" / "videos"
-YUNET = SHARED / "models" / "reference" / "face_detection_yunet_2023mar.onnx"
-ZOO_FER = SHARED / "models" / "reference" / "facial_expression_recognition_mobilefacenet_2022july_int8.onnx"
-OWN_MODEL = REPO / "models" / "emolab_fer_cnn.pt"
+from tests.conftest import REPO, VIDEOS, make_pipeline, subsample
 
 needs_shared = pytest.mark.skipif(
     not (VIDEOS / "DogDog8.mp4").is_file(),
     reason=f"{VIDEOS} is absent: this check needs ../shared beside the checkout (CI has it)",
 )
-
-
-def make_pipeline(settings: Settings) -> Pipeline:
-    """The engine's pipeline; YuNet from ../shared when present because it is ~10x faster than MTCNN."""
-    classifier = "auto" if OWN_MODEL.is_file() else str(ZOO_FER)
-    if not OWN_MODEL.is_file() and not ZOO_FER.is_file():
-        pytest.skip("no emotion classifier: neither models/emolab_fer_cnn.pt nor ../shared's reference model")
-    return Pipeline.from_settings(settings, detector=str(YUNET) if YUNET.is_file() else None, classifier=classifier)
-
-
-def subsample(src: Path, dst: Path, every: int) -> Path:
-    """A real reaction video with every ``every``-th frame (fewer frames keep the tests fast)."""
-    cap = cv2.VideoCapture(str(src))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    frames = []
-    i = 0
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        if i % every == 0:
-            frames.append(frame)
-        i += 1
-    cap.release()
-    h, w = frames[0].shape[:2]
-    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps / every, (w, h))
-    for f in frames:
-        writer.write(f)
-    writer.release()
-    return dst
 
 
 @pytest.fixture(scope="module")

@@ -27,6 +27,14 @@ def test_fast_video_gives_every_frame_with_timestamps(clip):
     assert frames[0].size == (80, 60)
 
 
+def test_looping_stand_in_keeps_its_clock_running(clip):
+    with VideoFileSource(clip, loop=True) as src:
+        frames = [src.read() for _ in range(45)]
+    times = [f.timestamp_ms for f in frames]
+    assert times == sorted(times) and times[20] == pytest.approx(1000.0)  # frame 0 again, 1 s later
+    assert np.array_equal(frames[20].image, frames[0].image)
+
+
 def test_paced_video_runs_at_native_rate(clip):
     with VideoFileSource(clip, realtime=True) as src:
         t0 = time.monotonic()

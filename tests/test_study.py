@@ -19,26 +19,12 @@ from emolab.demo import SCENES, make_demo_ad, make_demo_camera
 from emolab.emotions import EMOTIONS, GROUP_OF, GROUPS
 from emolab.errors import SessionError
 from emolab.media import read_frame_at
-from emolab.pipeline import Pipeline
 from emolab.report import build_study_report
 from emolab.report.adframes import THUMB_SIDE, decode_data_uri
 from emolab.report.html import read_data
 from emolab.session.metrics import emonps_from_flags
 from emolab.settings import Settings
-
-REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared"
-VIDEOS = SHARED / "data" / "videos"
-YUNET = SHARED / "models" / "reference" / "face_detection_yunet_2023mar.onnx"
-ZOO_FER = SHARED / "models" / "reference" / "facial_expression_recognition_mobilefacenet_2022july_int8.onnx"
-OWN_MODEL = REPO / "models" / "emolab_fer_cnn.pt"
-
-
-def make_pipeline(settings: Settings) -> Pipeline:
-    if not OWN_MODEL.is_file() and not ZOO_FER.is_file():
-        pytest.skip("no emotion classifier: neither models/emolab_fer_cnn.pt nor ../shared's reference model")
-    classifier = "auto" if OWN_MODEL.is_file() else str(ZOO_FER)
-    return Pipeline.from_settings(settings, detector=str(YUNET) if YUNET.is_file() else None, classifier=classifier)
+from tests.conftest import VIDEOS, make_pipeline, subsample
 
 
 @pytest.fixture(scope="module")
@@ -59,26 +45,6 @@ def study_inputs(tmp_path_factory) -> dict:  # noqa: ANN001
         sessions.append(folder)
     other, _ = analyze_video(other_ad, cam, settings, out=work / "other" / "X1", respondent="X1", pipeline=pipeline)
     return {"work": work, "ad": ad, "sessions": sessions, "other": other, "root": work / "sessions"}
-
-
-def subsample(src: Path, dst: Path, every: int) -> Path:
-    """A real reaction video keeping every ``every``-th frame (fewer frames keep the tests fast)."""
-    import cv2
-
-    cap = cv2.VideoCapture(str(src))
-    fps = cap.get(cv2.CAP_PROP_FPS)
-    frames = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        frames.append(frame)
-    cap.release()
-    writer = cv2.VideoWriter(str(dst), cv2.VideoWriter_fourcc(*"mp4v"), fps / every, frames[0].shape[1::-1])
-    for f in frames[::every]:
-        writer.write(f)
-    writer.release()
-    return dst
 
 
 def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:

@@ -39,8 +39,11 @@ def _fer_tree(root: Path, n_train: int = 6, n_val: int = 2, n_test: int = 2) -> 
     seed = 0
     for label, name in enumerate(FER_CLASSES):
         canon = EMOTIONS.index(name)
-        for split, prefix, n in (("train", "Training", n_train), ("test", "PublicTest", n_val),
-                                 ("test", "PrivateTest", n_test)):
+        for split, prefix, n in (
+            ("train", "Training", n_train),
+            ("test", "PublicTest", n_val),
+            ("test", "PrivateTest", n_test),
+        ):
             folder = root / split / name
             folder.mkdir(parents=True, exist_ok=True)
             for i in range(n):
@@ -55,15 +58,31 @@ def tiny_run(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     base = tmp_path_factory.mktemp("train")
     data = _fer_tree(base / "fer")
     cfg = TrainConfig(
-        data=str(data), fmt="auto", epochs=1, batch_size=8, lr=0.02, seed=3, out=str(base / "run"),
-        export=str(base / "models" / "tiny.pt"), threads=1, precision="fp32", widths=(4, 8), dropout=0.0,
+        data=str(data),
+        fmt="auto",
+        epochs=1,
+        batch_size=8,
+        lr=0.02,
+        seed=3,
+        out=str(base / "run"),
+        export=str(base / "models" / "tiny.pt"),
+        threads=1,
+        precision="fp32",
+        widths=(4, 8),
+        dropout=0.0,
     )
     first = train(cfg)
     history_1 = json.loads((base / "run" / "history.json").read_text())
     cfg.epochs = 2
     second = train(cfg, resume=True)
-    return {"data": data, "run": base / "run", "export": Path(cfg.export), "first": first,
-            "second": second, "history_1": history_1}
+    return {
+        "data": data,
+        "run": base / "run",
+        "export": Path(cfg.export),
+        "first": first,
+        "second": second,
+        "history_1": history_1,
+    }
 
 
 def test_fer2013_split_tells_public_from_private(tmp_path: Path) -> None:

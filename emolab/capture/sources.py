@@ -95,8 +95,6 @@ class VideoFileSource(FrameSource):
         self.description = f"video {self.path.name}" + (" (live pace)" if realtime else "")
         self._index = -1
         self._start: float | None = None
-        self._loop_offset_ms = 0.0
-        self._last_ms = 0.0
         ok, first = self._cap.read()
         if not ok or first is None:
             self._cap.release()
@@ -114,7 +112,6 @@ class VideoFileSource(FrameSource):
         ok, image = self._cap.read()
         if not ok or image is None:
             if self.loop and self._index > 0:
-                self._loop_offset_ms = self._last_ms + 1000.0 / self.fps
                 self._cap.set(cv2.CAP_PROP_POS_FRAMES, 0)
                 ok, image = self._cap.read()
                 if ok:
@@ -142,18 +139,10 @@ class VideoFileSource(FrameSource):
         if image is None:
             raise SourceEnded(f"{self.description} ended after {self._index + 1} frames")
         self._index += 1
-        ts = self._loop_offset_ms + self._index_in_file_ms()
-        self._last_ms = ts - self._loop_offset_ms
+        # Frame numbers times the nominal rate: exact for constant-rate files (POS_MSEC is not,
+        # with some backends), and a looping stand-in's clock keeps running across loops.
+        ts = self._index * 1000.0 / self.fps
         return Frame(image=image, index=self._index, timestamp_ms=ts, captured_at=time.monotonic())
-
-    def _index_in_file_ms(self) -> float:
-        pos = self._cap.get(cv2.CAP_PROP_POS_MSEC)
-        # POS_MSEC is the position after the frame just read with some backends; frame
-        # numbers are reliable for constant-rate files.
-        frame_no = self._cap.get(cv2.CAP_PROP_POS_FRAMES) - 1
-        if frame_no >= 0:
-            return frame_no * 1000.0 / self.fps
-        return float(pos)
 
     def close(self) -> None:
         if self._cap is not None:

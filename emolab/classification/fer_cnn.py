@@ -71,9 +71,7 @@ class FerCnnClassifier(EmotionClassifier):
         image = to_color(image_bgr, self.color)
         crops = [crop_box(image, self._shifted(face.box), self.size, margin=self.margin) for face in faces]
         if self.blur_sigma > 0:
-            crops = [
-                cv2.GaussianBlur(c, (0, 0), self.blur_sigma, borderType=cv2.BORDER_REPLICATE) for c in crops
-            ]
+            crops = [cv2.GaussianBlur(c, (0, 0), self.blur_sigma, borderType=cv2.BORDER_REPLICATE) for c in crops]
         return np.stack(crops)
 
     def _shifted(self, box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:

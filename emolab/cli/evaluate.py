@@ -19,18 +19,28 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--split", default="test", help="train, val (validation) or test (default test)")
     p.add_argument("--format", dest="fmt", default="auto", choices=("auto", "folders", "fer2013", "rafdb"))
     p.add_argument("--classifier", default=None, help="auto, a model name, or a model file (default: settings)")
-    p.add_argument("--detector", default=None,
-                   help="also go through face detection (e.g. mtcnn): the image is upscaled and padded, "
-                   "the detector finds the face and the classifier crops the detector's box")
+    p.add_argument(
+        "--detector",
+        default=None,
+        help="also go through face detection (e.g. mtcnn): the image is upscaled and padded, "
+        "the detector finds the face and the classifier crops the detector's box",
+    )
     p.add_argument("--upscale", type=int, default=160, help="side of the image for --detector (default 160)")
     p.add_argument("--pad", type=float, default=0.5, help="border around it, in its side (default 0.5)")
     p.add_argument("--limit", type=int, default=0, help="evaluate a seeded random subset of N images")
     p.add_argument("--json", type=Path, default=None, help="write the metrics here")
-    p.add_argument("--png", type=Path, default=None,
-                   help="confusion-matrix image (default: beside --json, else confusion_<classifier>_<split>.png)")
+    p.add_argument(
+        "--png",
+        type=Path,
+        default=None,
+        help="confusion-matrix image (default: beside --json, else confusion_<classifier>_<split>.png)",
+    )
     p.add_argument("--models-dir", type=Path, default=None)
-    p.add_argument("--trust-pickle", action="store_true",
-                   help="allow pickled model files (runs code from the file: only for files you trust)")
+    p.add_argument(
+        "--trust-pickle",
+        action="store_true",
+        help="allow pickled model files (runs code from the file: only for files you trust)",
+    )
     p.set_defaults(func=run)
 
 
@@ -46,8 +56,14 @@ def run(args: argparse.Namespace) -> int:
 
         detector = create_detector(args.detector, settings)
     result = evaluate_dataset(
-        args.data, args.split, classifier, fmt=args.fmt, detector=detector, limit=args.limit,
-        upscale=args.upscale, pad=args.pad,
+        args.data,
+        args.split,
+        classifier,
+        fmt=args.fmt,
+        detector=detector,
+        limit=args.limit,
+        upscale=args.upscale,
+        pad=args.pad,
     )
     print(result.table())
     if args.json:

@@ -76,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         sel = inv["selected"][key]
         print(f"   selected: {sel['name']} — {sel['reason']}")
     for path in inv["uncarded"]:
-        print(f"\n! {path} has no model card, so it is not used: write {Path(path).stem}.json beside it "
-              "(see models/README.md)")
+        print(
+            f"\n! {path} has no model card, so it is not used: write {Path(path).stem}.json beside it "
+            "(see models/README.md)"
+        )
     print("\n(* = selected; choose another with --detector/--classifier or EMOLAB_DETECTOR/EMOLAB_CLASSIFIER)")
     return 0

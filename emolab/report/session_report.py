@@ -28,7 +28,7 @@ from emolab.report.series import (
     scene_stats,
 )
 from emolab.session.metrics import MIN_VIEWER_S, compute_summary
-from emolab.session.store import Session, load_session
+from emolab.session.store import Session, load_session, metric_settings
 from emolab.session.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -63,12 +63,6 @@ def report_context(
     }
 
 
-def settings_of(meta: dict[str, Any]) -> tuple[float, float]:
-    """(K, trace_min_s) a session was recorded with (the engine's defaults if absent)."""
-    settings = meta.get("settings") or {}
-    return float(settings.get("emonps_k", 0.5)), float(settings.get("trace_min_s", 0.5))
-
-
 def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str, Any], FrameCurves, Timeline]:
     """Every number a session report states, from the timeline alone (no ad file needed).
 
@@ -91,7 +85,7 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
             f"session {session.folder} has no frame during the ad (its recording ended before the ad "
             "started or the offset is wrong); there is nothing to report"
         )
-    k, trace_min_s = settings_of(meta)
+    k, trace_min_s = metric_settings(meta)
     raw_summary = compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s)
     rest = raw_summary["calibration_baseline"]
     if baseline and rest:

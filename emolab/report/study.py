@@ -36,9 +36,9 @@ from emolab.report.series import (
     per_second,
     scene_stats,
 )
-from emolab.report.session_report import MIN_FACE_TIME_SHARE, report_context, settings_of
+from emolab.report.session_report import MIN_FACE_TIME_SHARE, report_context
 from emolab.session.metrics import MIN_VIEWER_S, compute_summary, emonps_from_flags
-from emolab.session.store import SESSION_FILE, Session, load_session
+from emolab.session.store import SESSION_FILE, Session, load_session, metric_settings
 
 log = logging.getLogger(__name__)
 
@@ -96,7 +96,7 @@ def check_same_ad(sessions: list[Session]) -> None:
 
 
 def _respondent(session: Session, duration_ms: float) -> dict[str, Any]:
-    k, trace_min_s = settings_of(session.meta)
+    k, trace_min_s = metric_settings(session.meta)
     summary = compute_summary(session.timeline, emonps_k=k, trace_min_s=trace_min_s)
     e = summary["emonps"]
     counted = e["respondents"] > 0  # at least one viewer seen for MIN_VIEWER_S

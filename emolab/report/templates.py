@@ -5,7 +5,30 @@ Kept in a Python module so nothing else needs shipping with the package or a fro
 
 # ruff: noqa: E501  (HTML lines are easier to read unwrapped)
 
-SESSION_TEMPLATE = r"""<!DOCTYPE html>
+#: Both pages show key moments the same way: a row of ad thumbnails per emotion and group.
+MOMENTS_MACRO = r"""{% macro moment_grid(value_label) -%}
+  {% for title, names in (("Emotions", emotions), ("Groups (the neutral group is the neutral emotion)", groups[:2])) %}
+  <h3 style="margin-top:12px">{{ title }}</h3>
+  <div class="moments">
+  {% for name in names %}
+    <div><span class="chip" style="background:{{ colors[name] }}">{{ name }}</span></div>
+    <div class="moment-row">
+    {% for m in d.moments[name] %}
+      <div class="moment">
+        {% if thumbs.get(m.frame_index) %}<img class="ad-thumb" alt="ad frame at {{ fmt_time(m.t_s) }}" src="{{ thumbs[m.frame_index] }}"
+             data-series="{{ name }}" data-ad-ms="{{ '%.3f'|format(m.ad_ms) }}" data-frame-index="{{ m.frame_index }}">{% endif %}
+        <div class="cap"><b>{{ fmt_time(m.t_s) }}</b><span>{{ value_label }} = {{ "%.2f"|format(m.value) }}</span></div>
+      </div>
+    {% else %}<div class="none">never reached {{ consts.moment_min_prob }}</div>{% endfor %}
+    </div>
+  {% endfor %}
+  </div>
+  {% endfor %}
+{%- endmacro %}"""
+
+SESSION_TEMPLATE = (
+    MOMENTS_MACRO
+    + r"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="emolab {{ d.emolab_version }}">
@@ -88,23 +111,7 @@ SESSION_TEMPLATE = r"""<!DOCTYPE html>
   <p class="sub">For each emotion and group, up to {{ consts.moments_per_series }} moments where its smoothed probability peaked
   (at least {{ consts.moment_min_prob }}; moments at least {{ "%.1f"|format(consts.moment_gap_s) }} s apart), with the ad frame
   on screen at that time.{% if ad_note %} <b>{{ ad_note }}</b>{% endif %}</p>
-  {% for title, names in (("Emotions", emotions), ("Groups (the neutral group is the neutral emotion)", groups[:2])) %}
-  <h3 style="margin-top:12px">{{ title }}</h3>
-  <div class="moments">
-  {% for name in names %}
-    <div><span class="chip" style="background:{{ colors[name] }}">{{ name }}</span></div>
-    <div class="moment-row">
-    {% for m in d.moments[name] %}
-      <div class="moment">
-        {% if thumbs.get(m.frame_index) %}<img class="ad-thumb" alt="ad frame at {{ fmt_time(m.t_s) }}" src="{{ thumbs[m.frame_index] }}"
-             data-series="{{ name }}" data-ad-ms="{{ '%.3f'|format(m.ad_ms) }}" data-frame-index="{{ m.frame_index }}">{% endif %}
-        <div class="cap"><b>{{ fmt_time(m.t_s) }}</b><span>p = {{ "%.2f"|format(m.value) }}</span></div>
-      </div>
-    {% else %}<div class="none">never reached {{ consts.moment_min_prob }}</div>{% endfor %}
-    </div>
-  {% endfor %}
-  </div>
-  {% endfor %}
+  {{ moment_grid("p") }}
 </section>
 
 <section>
@@ -150,8 +157,11 @@ Every number above is recomputed from the session's timeline.csv and embedded be
 <script type="application/json" id="emolab-data">{{ data_json|safe }}</script>
 </body></html>
 """
+)
 
-STUDY_TEMPLATE = r"""<!DOCTYPE html>
+STUDY_TEMPLATE = (
+    MOMENTS_MACRO
+    + r"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="generator" content="emolab {{ d.emolab_version }}">
@@ -245,23 +255,7 @@ STUDY_TEMPLATE = r"""<!DOCTYPE html>
   <h2>Key moments of the mean curves</h2>
   <p class="sub">Seconds where the mean probability of each emotion and group peaked (at least {{ consts.moment_min_prob }},
   moments at least {{ "%.1f"|format(consts.moment_gap_s) }} s apart), with the ad frame at the middle of that second.{% if ad_note %} <b>{{ ad_note }}</b>{% endif %}</p>
-  {% for title, names in (("Emotions", emotions), ("Groups (the neutral group is the neutral emotion)", groups[:2])) %}
-  <h3 style="margin-top:12px">{{ title }}</h3>
-  <div class="moments">
-  {% for name in names %}
-    <div><span class="chip" style="background:{{ colors[name] }}">{{ name }}</span></div>
-    <div class="moment-row">
-    {% for m in d.moments[name] %}
-      <div class="moment">
-        {% if thumbs.get(m.frame_index) %}<img class="ad-thumb" alt="ad frame at {{ fmt_time(m.t_s) }}" src="{{ thumbs[m.frame_index] }}"
-             data-series="{{ name }}" data-ad-ms="{{ '%.3f'|format(m.ad_ms) }}" data-frame-index="{{ m.frame_index }}">{% endif %}
-        <div class="cap"><b>{{ fmt_time(m.t_s) }}</b><span>mean p = {{ "%.2f"|format(m.value) }}</span></div>
-      </div>
-    {% else %}<div class="none">never reached {{ consts.moment_min_prob }}</div>{% endfor %}
-    </div>
-  {% endfor %}
-  </div>
-  {% endfor %}
+  {{ moment_grid("mean p") }}
 </section>
 
 <section>
@@ -287,3 +281,4 @@ sessions' timeline.csv files and embedded below as JSON (id "emolab-data").</foo
 <script type="application/json" id="emolab-data">{{ data_json|safe }}</script>
 </body></html>
 """
+)

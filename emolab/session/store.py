@@ -27,6 +27,7 @@ from emolab.media import AdInfo
 from emolab.pipeline import FrameResult
 from emolab.session.metrics import compute_summary
 from emolab.session.timeline import COLUMNS, Timeline, format_row, phase_of, read_timeline
+from emolab.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -246,13 +247,20 @@ def load_session(folder: str | Path) -> Session:
     return Session(folder=folder, meta=meta, timeline=timeline, summary=summary)
 
 
-def summary_for(meta: dict[str, Any], timeline: Timeline) -> dict[str, Any]:
-    settings = meta.get("settings", {})
-    return compute_summary(
-        timeline,
-        emonps_k=float(settings.get("emonps_k", 0.5)),
-        trace_min_s=float(settings.get("trace_min_s", 0.5)),
+def metric_settings(meta: dict[str, Any]) -> tuple[float, float]:
+    """``(emonps_k, trace_min_s)`` a session was recorded with (today's defaults if absent)."""
+    recorded = meta.get("settings") or {}
+    default = Settings()
+    return (
+        float(recorded.get("emonps_k", default.emonps_k)),
+        float(recorded.get("trace_min_s", default.trace_min_s)),
     )
+
+
+def summary_for(meta: dict[str, Any], timeline: Timeline) -> dict[str, Any]:
+    """The summary of a timeline under the metric settings its session was recorded with."""
+    k, trace_min_s = metric_settings(meta)
+    return compute_summary(timeline, emonps_k=k, trace_min_s=trace_min_s)
 
 
 def rebuild_summary(folder: str | Path) -> dict[str, Any]:

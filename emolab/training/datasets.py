@@ -101,8 +101,7 @@ def _class_dirs(folder: Path) -> list[tuple[Path, int]]:
 
 def _images_in(folder: Path, prefix: str = "") -> list[Path]:
     return sorted(
-        p for p in folder.iterdir()
-        if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and p.name.startswith(prefix)
+        p for p in folder.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES and p.name.startswith(prefix)
     )
 
 
@@ -115,11 +114,7 @@ def folder_samples(folder: Path, prefix: str = "") -> list[Sample]:
     folder = Path(folder)
     if not folder.is_dir():
         raise DatasetError(f"dataset folder {folder} does not exist; check the --data path")
-    samples = [
-        Sample(path, label)
-        for sub, label in _class_dirs(folder)
-        for path in _images_in(sub, prefix)
-    ]
+    samples = [Sample(path, label) for sub, label in _class_dirs(folder) for path in _images_in(sub, prefix)]
     if not samples:
         what = f"images named {prefix}*" if prefix else "images"
         raise DatasetError(f"no {what} under the class folders of {folder}")
@@ -266,9 +261,9 @@ def load_split(
     if cache_dir is not None:
         import hashlib
 
-        key = hashlib.sha1(
-            "\n".join(f"{s.path}:{s.label}" for s in samples).encode() + str(size).encode()
-        ).hexdigest()[:12]
+        key = hashlib.sha1("\n".join(f"{s.path}:{s.label}" for s in samples).encode() + str(size).encode()).hexdigest()[
+            :12
+        ]
         cache = Path(cache_dir) / f"{normalize_split(split)}_{size}_{key}.npz"
         if cache.is_file():
             with np.load(cache) as data:

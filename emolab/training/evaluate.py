@@ -62,8 +62,11 @@ class EvalResult:
         lines = [
             f"classifier {self.classifier} on {self.split} ({self.path} path): "
             f"accuracy {self.accuracy:.4f} over {self.n_faces} faces"
-            + (f" (faces found in {self.detection_rate:.1%} of {self.n_images} images)"
-               if self.path == "detect" else ""),
+            + (
+                f" (faces found in {self.detection_rate:.1%} of {self.n_images} images)"
+                if self.path == "detect"
+                else ""
+            ),
             f"{self.ms_per_face:.2f} ms per face",
             f"{'class':<10}{'precision':>10}{'recall':>10}{'support':>9}",
         ]
@@ -114,8 +117,15 @@ def save_confusion_png(result: EvalResult, path: Path) -> None:
     ax.set_ylabel("true")
     for i in ticks:
         for j in ticks:
-            ax.text(j, i, f"{int(cm[i, j])}\n{norm[i, j]:.0%}", ha="center", va="center", fontsize=7,
-                    color="white" if norm[i, j] > 0.5 else "black")
+            ax.text(
+                j,
+                i,
+                f"{int(cm[i, j])}\n{norm[i, j]:.0%}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="white" if norm[i, j] > 0.5 else "black",
+            )
     ax.set_title(f"{result.classifier}, {result.split} ({result.path}): acc {result.accuracy:.1%}", fontsize=9)
     fig.colorbar(im, ax=ax, fraction=0.046)
     fig.tight_layout()
@@ -208,7 +218,7 @@ def evaluate_arrays(
         raise DatasetError("no face was found in any image; cannot measure the detection path")
     y_true = np.asarray(labels)[kept]
     m = metrics(y_true, np.asarray(preds))
-    warm = times[min(5, len(times) - 1):]  # the first calls pay one-off allocation costs
+    warm = times[min(5, len(times) - 1) :]  # the first calls pay one-off allocation costs
     return EvalResult(
         classifier=classifier.card.name if getattr(classifier, "card", None) else type(classifier).__name__,
         split=split,

@@ -94,9 +94,16 @@ class TrainConfig:
         """The model card's ``input`` section: how to rebuild the net and prepare a face."""
         if self.arch == "inception-resnet":
             return {
-                "arch": "inception-resnet", "num_classes": 7, "size": 160, "color": "rgb",
-                "crop_fraction": self.crop_fraction, "crop_margin": self.crop_margin,
-                "normalize": "fixed", "mean": 0.5, "std": 0.5, "tta": "hflip",
+                "arch": "inception-resnet",
+                "num_classes": 7,
+                "size": 160,
+                "color": "rgb",
+                "crop_fraction": self.crop_fraction,
+                "crop_margin": self.crop_margin,
+                "normalize": "fixed",
+                "mean": 0.5,
+                "std": 0.5,
+                "tta": "hflip",
             }
         return {
             "arch": "cnn",
@@ -119,8 +126,12 @@ class TrainConfig:
 
 
 def _affine(
-    n: int, crop_fraction: float, scale: torch.Tensor | None = None, angle: torch.Tensor | None = None,
-    shift: torch.Tensor | None = None, flip: torch.Tensor | None = None,
+    n: int,
+    crop_fraction: float,
+    scale: torch.Tensor | None = None,
+    angle: torch.Tensor | None = None,
+    shift: torch.Tensor | None = None,
+    flip: torch.Tensor | None = None,
 ) -> torch.Tensor:
     """Batch of 2x3 ``affine_grid`` matrices: output grid -> source image coordinates."""
     s = torch.full((n,), crop_fraction) if scale is None else crop_fraction / scale
@@ -137,9 +148,7 @@ def _affine(
     return theta
 
 
-def views(
-    images: torch.Tensor, spec: dict[str, Any], theta: torch.Tensor
-) -> torch.Tensor:
+def views(images: torch.Tensor, spec: dict[str, Any], theta: torch.Tensor) -> torch.Tensor:
     """Resample uint8 sources (n, h, w) through ``theta`` to normalised network input."""
     size = int(spec["size"])
     channels = 1 if spec.get("color", "gray") == "gray" else 3
@@ -180,9 +189,7 @@ def random_blur(images: torch.Tensor, p: float, max_sigma: float, gen: torch.Gen
     return out
 
 
-def augment(
-    images: torch.Tensor, spec: dict[str, Any], cfg: TrainConfig, gen: torch.Generator
-) -> torch.Tensor:
+def augment(images: torch.Tensor, spec: dict[str, Any], cfg: TrainConfig, gen: torch.Generator) -> torch.Tensor:
     """Random scale, rotation, shift, mirror and erasing, for a whole batch at once.
 
     Scale and shift cover the spread between FER2013's framing and a face detector's box.
@@ -213,8 +220,10 @@ def random_erase(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tenso
     ys = torch.arange(h).view(1, h, 1)
     xs = torch.arange(w).view(1, 1, w)
     mask = (
-        (ys >= y0.view(n, 1, 1)) & (ys < (y0 + eh).view(n, 1, 1))
-        & (xs >= x0.view(n, 1, 1)) & (xs < (x0 + ew).view(n, 1, 1))
+        (ys >= y0.view(n, 1, 1))
+        & (ys < (y0 + eh).view(n, 1, 1))
+        & (xs >= x0.view(n, 1, 1))
+        & (xs < (x0 + ew).view(n, 1, 1))
     )
     mask &= (torch.rand(n, generator=gen) < p).view(n, 1, 1)
     return x.masked_fill(mask.unsqueeze(1), 0.0)
@@ -264,7 +273,10 @@ def build_model(cfg: TrainConfig) -> nn.Module:
 
 @torch.inference_mode()
 def predict_sources(
-    model: nn.Module, images: np.ndarray, spec: dict[str, Any], batch_size: int = 256,
+    model: nn.Module,
+    images: np.ndarray,
+    spec: dict[str, Any],
+    batch_size: int = 256,
     autocast: bool = False,
 ) -> np.ndarray:
     """Softmax probabilities (n, 7) on the framing of ``images``, with the card's TTA."""
@@ -330,8 +342,10 @@ def make_card(cfg: TrainConfig, export: Path, metrics: dict[str, Any]) -> dict[s
 
 def export_model(model: nn.Module, cfg: TrainConfig, export: Path, metrics: dict[str, Any]) -> None:
     """Write ``export`` (fp32 state dict) and its card ``export.with_suffix('.json')`` atomically."""
-    state = {k: v.detach().float().clone() if v.is_floating_point() else v.detach().clone()
-             for k, v in model.state_dict().items()}
+    state = {
+        k: v.detach().float().clone() if v.is_floating_point() else v.detach().clone()
+        for k, v in model.state_dict().items()
+    }
     _atomic_save_tensor_dict(state, export)
     atomic_write_json(make_card(cfg, export, metrics), export.with_suffix(".json"))
     log.info("exported %s (%s)", export, ", ".join(f"{k}={v}" for k, v in metrics.items() if not isinstance(v, dict)))
@@ -390,7 +404,9 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         (no_decay if p.ndim <= 1 else decay).append(p)
     optim = torch.optim.SGD(
         [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-        lr=cfg.lr, momentum=0.9, nesterov=True,
+        lr=cfg.lr,
+        momentum=0.9,
+        nesterov=True,
     )
     criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
     steps_per_epoch = max(1, len(y_train) // cfg.batch_size)
@@ -459,14 +475,21 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         val_acc = float((val_pred == y_val).mean())
         state["epoch"] += 1
         record = {
-            "epoch": state["epoch"], "loss": round(loss_sum / max(1, seen), 4),
-            "train_acc": round(correct / max(1, seen), 4), "val_acc": round(val_acc, 4),
-            "lr": round(lr_at(min(progress(), 1.0)), 5), "elapsed_min": round(state["elapsed"] / 60, 2),
+            "epoch": state["epoch"],
+            "loss": round(loss_sum / max(1, seen), 4),
+            "train_acc": round(correct / max(1, seen), 4),
+            "val_acc": round(val_acc, 4),
+            "lr": round(lr_at(min(progress(), 1.0)), 5),
+            "elapsed_min": round(state["elapsed"] / 60, 2),
         }
         state["history"].append(record)
         log.info(
-            "epoch %d: loss %.4f, train acc %.4f, val acc %.4f, %.1f min", record["epoch"],
-            record["loss"], record["train_acc"], val_acc, record["elapsed_min"],
+            "epoch %d: loss %.4f, train acc %.4f, val acc %.4f, %.1f min",
+            record["epoch"],
+            record["loss"],
+            record["train_acc"],
+            val_acc,
+            record["elapsed_min"],
         )
         if val_acc > state["best_acc"]:
             state["best_acc"] = val_acc
@@ -474,13 +497,24 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             torch.save(model.state_dict(), out / "best.pt.tmp")
             os.replace(out / "best.pt.tmp", out / "best.pt")
             if export is not None:
-                export_model(model, cfg, export, {
-                    "val_accuracy": round(val_acc, 4), "val_recall": per_class_recall(y_val, val_pred),
-                    "epoch": state["epoch"], "training_minutes": round(state["elapsed"] / 60, 1),
-                    "status": "training in progress (best epoch so far by validation accuracy)",
-                })
-        ckpt = {"model": model.state_dict(), "optim": optim.state_dict(), "state": json.dumps(state),
-                "config": json.dumps(dataclasses.asdict(cfg))}
+                export_model(
+                    model,
+                    cfg,
+                    export,
+                    {
+                        "val_accuracy": round(val_acc, 4),
+                        "val_recall": per_class_recall(y_val, val_pred),
+                        "epoch": state["epoch"],
+                        "training_minutes": round(state["elapsed"] / 60, 1),
+                        "status": "training in progress (best epoch so far by validation accuracy)",
+                    },
+                )
+        ckpt = {
+            "model": model.state_dict(),
+            "optim": optim.state_dict(),
+            "state": json.dumps(state),
+            "config": json.dumps(dataclasses.asdict(cfg)),
+        }
         torch.save(ckpt, out / "last.pt.tmp")
         os.replace(out / "last.pt.tmp", ckpt_path)
         atomic_write_json({"config": dataclasses.asdict(cfg), **state}, out / "history.json")
@@ -499,8 +533,13 @@ def moved_validation_mask(y_val: np.ndarray, fraction: float, seed: int) -> np.n
 
 
 def move_validation(
-    x_train: np.ndarray, y_train: np.ndarray, x_val: np.ndarray, y_val: np.ndarray,
-    fraction: float, repeat: int, seed: int,
+    x_train: np.ndarray,
+    y_train: np.ndarray,
+    x_val: np.ndarray,
+    y_val: np.ndarray,
+    fraction: float,
+    repeat: int,
+    seed: int,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Move a stratified, seeded ``fraction`` of the validation images into training."""
     mask = moved_validation_mask(y_val, fraction, seed)
@@ -520,14 +559,13 @@ def finish(cfg: TrainConfig, state: dict[str, Any], use_bf16: bool = False) -> d
     cache = Path(cfg.cache_dir) if cfg.cache_dir else out / "cache"
     x_val, y_val = datasets.load_split(Path(cfg.data), "val", cfg.fmt, SOURCE_SIZE, cache)
     if cfg.val_into_train > 0:
-        _, _, x_val, y_val = move_validation(
-            x_val[:0], y_val[:0], x_val, y_val, cfg.val_into_train, 1, cfg.seed
-        )
+        _, _, x_val, y_val = move_validation(x_val[:0], y_val[:0], x_val, y_val, cfg.val_into_train, 1, cfg.seed)
     val_pred = predict_sources(model, x_val, spec).argmax(1)
     metrics: dict[str, Any] = {
         "val_accuracy": round(float((val_pred == y_val).mean()), 4),
         "val_recall": per_class_recall(y_val, val_pred),
-        "epoch": state.get("best_epoch"), "epochs_run": state["epoch"],
+        "epoch": state.get("best_epoch"),
+        "epochs_run": state["epoch"],
         "training_minutes": round(state["elapsed"] / 60, 1),
     }
     try:
