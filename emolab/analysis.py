@@ -7,6 +7,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from emolab.capture.prefetch import Prefetcher
 from emolab.capture.sources import VideoFileSource
 from emolab.errors import EmolabError
 from emolab.media import probe_ad
@@ -71,11 +72,15 @@ def analyze_video(
     offset_ms = offset_s * 1000.0
     try:
         with source:
-            for frame in source:
-                result = pipeline.process(frame)
-                writer.write(result, frame.timestamp_ms - offset_ms)
-                if progress is not None:
-                    progress(writer.frames, source.frame_count)
+            frames = Prefetcher(source)
+            try:
+                for frame in frames:
+                    result = pipeline.process(frame)
+                    writer.write(result, frame.timestamp_ms - offset_ms)
+                    if progress is not None:
+                        progress(writer.frames, source.frame_count)
+            finally:
+                frames.close()
     except (EmolabError, KeyboardInterrupt) as exc:
         writer.close(status="failed", reason=str(exc) or type(exc).__name__)
         raise

@@ -15,6 +15,7 @@ from emolab.detection import FaceDetector, create_detector, select_detector_card
 from emolab.emotions import EMOTIONS, GROUP_OF
 from emolab.settings import Settings
 from emolab.tracking import ViewerTracker
+from emolab.tracking.face_finder import FaceFinder
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class FrameResult:
     frame_size: tuple[int, int]
     faces: tuple[FaceResult, ...]
     timings_ms: dict[str, float] = field(default_factory=dict)
+    #: True when the full detector ran on this frame, False when followed faces were refined.
+    full_detection: bool = True
 
     @property
     def has_face(self) -> bool:
@@ -67,10 +70,11 @@ class ModelChoice:
 
 
 class Pipeline:
-    """Detect → classify → track & smooth.
+    """Find faces → classify → track & smooth.
 
     Frames larger than ``settings.detect_max_side`` are shrunk for detection only; the
-    classifier crops faces from the full-resolution frame.
+    classifier crops faces from the full-resolution frame. Between full detections, followed
+    faces are refined cheaply (:class:`emolab.tracking.face_finder.FaceFinder`).
     """
 
     def __init__(
@@ -84,6 +88,7 @@ class Pipeline:
         self.classifier = classifier
         self.settings = settings
         self.tracker = ViewerTracker(settings.smoothing_s, settings.track_timeout_s)
+        self.finder = FaceFinder(detector, settings.redetect_s, settings.max_faces)
         self.choices = choices or (
             ModelChoice(detector.card.name, detector.card.backend, "given", detector.card.to_dict()),
             ModelChoice(classifier.card.name, classifier.card.backend, "given", classifier.card.to_dict()),
@@ -109,6 +114,7 @@ class Pipeline:
     def reset(self) -> None:
         """Forget viewers (a new session starts)."""
         self.tracker.reset()
+        self.finder.reset()
 
     def process(self, frame: Frame) -> FrameResult:
         t0 = time.perf_counter()
@@ -120,7 +126,7 @@ class Pipeline:
             if scale >= 1.0
             else cv2.resize(image, (round(w * scale), round(h * scale)), interpolation=cv2.INTER_AREA)
         )
-        faces = self.detector.detect(small)[: self.settings.max_faces]
+        faces, full = self.finder.find(small, frame.timestamp_ms)
         if scale < 1.0:
             faces = [f.scaled(1.0 / scale) for f in faces]
         t1 = time.perf_counter()
@@ -145,4 +151,5 @@ class Pipeline:
             frame_size=(w, h),
             faces=results,
             timings_ms=timings,
+            full_detection=full,
         )

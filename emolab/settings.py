@@ -13,6 +13,8 @@ from typing import Any
 from emolab.errors import SettingsError
 
 ENV_PREFIX = "EMOLAB_"
+#: Settings renamed since an earlier release: old name -> new name (old files keep loading).
+_RENAMED = {"torch_threads": "model_threads"}
 
 
 def default_models_dir() -> Path:
@@ -50,6 +52,10 @@ class Settings:
     min_face_px: int = 40
     detect_threshold: float = 0.6
     max_faces: int = 4
+    #: Run the full face detector at least this often (seconds); between, followed faces are
+    #: refined cheaply (MTCNN's last stage around the previous box). 0 = full detection on
+    #: every frame. New faces are found within this delay.
+    redetect_s: float = 0.5
     #: Exponential smoothing time constant of the per-viewer probabilities, in seconds.
     smoothing_s: float = 0.3
     #: A track with no matching face for this long is forgotten.
@@ -59,9 +65,10 @@ class Settings:
     #: A group's run of consecutive face frames must last this long to count as a "trace".
     trace_min_s: float = 0.5
     calibration_s: float = 0.0
-    #: One thread per model is the robust choice: with two, OpenMP's spinning workers collide
-    #: with the ad's decoder and the UI on a 2-core machine and a frame can take 40x longer.
-    torch_threads: int = 1
+    #: Intra-op threads of each model (ONNX Runtime or PyTorch). One is the robust choice: with
+    #: two, spinning worker threads collide with the ad's decoder and the UI on a 2-core machine
+    #: and a frame can take 40x longer; the pipeline gets its parallelism from its own threads.
+    model_threads: int = 1
 
     def __post_init__(self) -> None:
         self.models_dir = Path(self.models_dir)
@@ -74,10 +81,10 @@ class Settings:
             raise SettingsError(f"emonps_k must be between 0.2 and 1, got {self.emonps_k}")
         if not 0.0 < self.detect_threshold < 1.0:
             raise SettingsError(f"detect_threshold must be in (0, 1), got {self.detect_threshold}")
-        for name in ("detect_max_side", "min_face_px", "max_faces", "torch_threads"):
+        for name in ("detect_max_side", "min_face_px", "max_faces", "model_threads"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be a positive integer, got {getattr(self, name)}")
-        for name in ("smoothing_s", "track_timeout_s", "trace_min_s", "calibration_s"):
+        for name in ("smoothing_s", "track_timeout_s", "trace_min_s", "calibration_s", "redetect_s"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{name} must not be negative, got {getattr(self, name)}")
 
@@ -91,6 +98,7 @@ class Settings:
 
     @classmethod
     def from_mapping(cls, values: dict[str, Any]) -> Settings:
+        values = {_RENAMED.get(k, k): v for k, v in values.items()}
         unknown = sorted(set(values) - set(cls.keys()))
         if unknown:
             raise SettingsError(f"unknown setting(s) {', '.join(unknown)}; known settings are {', '.join(cls.keys())}")

@@ -18,7 +18,7 @@ VIDEOS = SHARED / "data" / "videos"
 REFERENCE = SHARED / "models" / "reference"
 ZOO_FER = REFERENCE / "facial_expression_recognition_mobilefacenet_2022july_int8.onnx"
 YUNET = REFERENCE / "face_detection_yunet_2023mar.onnx"
-OWN_MODEL = REPO / "models" / "emolab_fer_cnn.pt"
+OWN_MODEL = REPO / "models" / "emolab_fer_cnn.onnx"
 
 
 def need_shared(path: Path) -> Path:
@@ -66,7 +66,7 @@ def make_pipeline(settings):  # noqa: ANN001, ANN201
     from emolab.pipeline import Pipeline
 
     if not OWN_MODEL.is_file() and not ZOO_FER.is_file():
-        pytest.skip("no emotion classifier: neither models/emolab_fer_cnn.pt nor ../shared's reference model")
+        pytest.skip("no emotion classifier: neither models/emolab_fer_cnn.onnx nor ../shared's reference model")
     classifier = "auto" if OWN_MODEL.is_file() else str(ZOO_FER)
     return Pipeline.from_settings(settings, detector=str(YUNET) if YUNET.is_file() else None, classifier=classifier)
 

@@ -122,7 +122,7 @@ def test_auto_classifier_is_emolabs_own_model(settings):
 
 
 def test_auto_classifier_names_the_missing_file(settings, tmp_path):
-    with pytest.raises(ModelError, match="emolab_fer_cnn.pt is missing"):
+    with pytest.raises(ModelError, match="emolab_fer_cnn.onnx is missing"):
         select_classifier_card("auto", settings.replace(models_dir=tmp_path))
 
 

@@ -98,3 +98,44 @@ def test_unreadable_yolo_file_is_a_model_error(settings, tmp_path):
     bad.with_suffix(".json").write_text('{"name": "b", "task": "detector", "backend": "yolo", "file": "broken.pt"}')
     with pytest.raises(ModelError, match="broken.pt"):
         create_detector(str(bad), settings)
+
+
+def test_onnx_mtcnn_reproduces_facenet_pytorch(settings, astronaut_bgr):
+    """The ONNX port finds the same face, box and landmarks as facenet-pytorch's MTCNN."""
+    from emolab.tracking import iou
+
+    onnx = create_detector("mtcnn", settings).detect(astronaut_bgr)
+    torch_ = create_detector("mtcnn-torch", settings).detect(astronaut_bgr)
+    assert len(onnx) == len(torch_) == 1
+    assert iou(onnx[0].box, torch_[0].box) > 0.99
+    assert onnx[0].score == pytest.approx(torch_[0].score, abs=1e-3)
+    np.testing.assert_allclose(onnx[0].landmarks, torch_[0].landmarks, atol=1.0)
+
+
+def test_refine_follows_a_moving_face_and_drops_a_vanished_one(settings, astronaut_bgr):
+    from emolab.tracking import iou
+
+    detector = create_detector("mtcnn", settings)
+    face = detector.detect(astronaut_bgr)[0]
+    moved = np.roll(astronaut_bgr, (6, 9), axis=(0, 1))  # the face moved 9 px right, 6 px down
+    refined = detector.refine(moved, [face])
+    assert len(refined) == 1
+    truth = detector.detect(moved)[0]
+    assert iou(refined[0].box, truth.box) > 0.85
+    assert iou(refined[0].box, truth.box) > iou(face.box, truth.box), "refinement moved the box with the face"
+    assert detector.refine(np.full_like(astronaut_bgr, 127), [face]) == [], "no face there any more"
+
+
+def test_face_finder_detects_on_schedule_and_refines_between(settings, astronaut_bgr):
+    from emolab.tracking.face_finder import FaceFinder
+
+    detector = create_detector("mtcnn", settings)
+    finder = FaceFinder(detector, redetect_s=0.5, max_faces=4)
+    runs = [finder.find(astronaut_bgr, t)[1] for t in (0, 33, 66, 100, 533, 566)]
+    assert runs == [True, False, False, False, True, False], "full detection at 0 s and after 0.5 s only"
+    blank = np.full_like(astronaut_bgr, 127)
+    faces, full = finder.find(blank, 600)
+    assert full and faces == [], "a lost face makes the full detector run at once"
+    assert finder.find(blank, 633)[1], "with nothing to follow, every frame gets a full detection"
+    every = FaceFinder(detector, redetect_s=0.0, max_faces=4)
+    assert all(every.find(astronaut_bgr, t)[1] for t in (0, 33, 66)), "redetect_s 0: full detection every frame"

@@ -17,15 +17,15 @@ def _build(card: ModelCard, settings: Settings) -> EmotionClassifier:
     if backend == "emolab-cnn":
         from emolab.classification.fer_cnn import FerCnnClassifier
 
-        return FerCnnClassifier(card, threads=settings.torch_threads)
+        return FerCnnClassifier(card, threads=settings.model_threads)
     if backend == "resnet":
         from emolab.classification.resnet import ResnetClassifier
 
-        return ResnetClassifier(card, trust_pickles=settings.trust_pickles, threads=settings.torch_threads)
+        return ResnetClassifier(card, trust_pickles=settings.trust_pickles, threads=settings.model_threads)
     if backend == "onnx":
         from emolab.classification.onnx import OnnxClassifier
 
-        return OnnxClassifier(card, threads=settings.torch_threads)
+        return OnnxClassifier(card, threads=settings.model_threads)
     raise UnknownModelError(
         f"model card {card.card_path} names classifier backend {backend!r}; known: emolab-cnn, resnet, onnx"
     )
@@ -44,7 +44,7 @@ def select_classifier_card(spec: str, settings: Settings) -> tuple[ModelCard, st
             if card.installed:
                 return card, f"auto: highest-priority installed classifier (priority {card.priority})"
         raise ModelError(
-            f"no emotion classifier is installed in {settings.models_dir}: emolab_fer_cnn.pt is "
+            f"no emotion classifier is installed in {settings.models_dir}: emolab_fer_cnn.onnx is "
             "missing; reinstall emolab or train one with 'emolab train'"
         )
     for card in cards:

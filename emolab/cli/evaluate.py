@@ -18,6 +18,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--data", type=Path, required=True, help="dataset folder")
     p.add_argument("--split", default="test", help="train, val (validation) or test (default test)")
     p.add_argument("--format", dest="fmt", default="auto", choices=("auto", "folders", "fer2013", "rafdb"))
+    p.add_argument(
+        "--labels",
+        default="auto",
+        choices=("auto", "ferplus", "fer2013"),
+        help="ferplus: score against the FER+ crowd majority (images without one are left out); fer2013: the "
+        "dataset's own labels; auto (default): ferplus when ferplus_votes.csv is beside the images",
+    )
     p.add_argument("--classifier", default=None, help="auto, a model name, or a model file (default: settings)")
     p.add_argument(
         "--detector",
@@ -46,8 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from emolab.classification import create_classifier
+    from emolab.training.datasets import resolve_labels
     from emolab.training.evaluate import evaluate_dataset, save_confusion_png, write_json
 
+    labels = resolve_labels(args.data, args.labels)
+    print(f"scoring against {'the FER+ crowd majority' if labels == 'ferplus' else 'the dataset labels'} ({labels})")
     settings = settings_from_args(args)
     classifier = create_classifier(settings.classifier, settings)
     detector = None
@@ -64,6 +74,7 @@ def run(args: argparse.Namespace) -> int:
         limit=args.limit,
         upscale=args.upscale,
         pad=args.pad,
+        labels=labels,
     )
     print(result.table())
     if args.json:
@@ -71,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"metrics: {args.json}")
     png = args.png
     if png is None:
-        stem = f"confusion_{result.classifier}_{result.split}{'_detect' if detector else ''}.png"
+        stem = f"confusion_{result.classifier}_{result.split}_{labels}{'_detect' if detector else ''}.png"
         png = args.json.with_suffix(".png") if args.json else Path(stem)
     save_confusion_png(result, png)
     print(f"confusion matrix: {png}")

@@ -18,6 +18,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--data", type=Path, required=True, help="dataset folder")
     p.add_argument(
+        "--labels",
+        default="auto",
+        choices=("auto", "ferplus", "fer2013"),
+        help="ferplus: train on the FER+ crowd-vote distributions (ferplus_votes.csv beside the FER2013 folders) "
+        "and pick the checkpoint by crowd-majority accuracy; fer2013: the folder labels; auto (default): ferplus "
+        "when the votes file is there",
+    )
+    p.add_argument(
         "--format",
         dest="fmt",
         default="auto",
@@ -38,7 +46,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--epochs", type=int, default=40)
     p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.04, help="peak learning rate of SGD (cosine schedule)")
+    p.add_argument("--lr", type=float, default=0.05, help="peak learning rate of SGD (cosine schedule)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("runs/train"), help="checkpoint folder (default runs/train)")
     p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
@@ -49,6 +57,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="where the best model and its card go (default: models/emolab_fer_cnn.pt)",
     )
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
+    p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="auto: cuda when torch sees a GPU")
     p.add_argument(
         "--precision",
         default="auto",
@@ -69,21 +78,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="start from these weights (a state dict or checkpoint) with a fresh schedule",
     )
-    p.add_argument(
-        "--val-into-train",
-        type=float,
-        default=0.0,
-        metavar="FRACTION",
-        help="move this stratified share of the validation split into training; the rest picks "
-        "the checkpoint (for a degraded or small train split)",
-    )
-    p.add_argument("--val-repeat", type=int, default=1, help="times each moved validation image is used per epoch")
-    p.add_argument("--blur-p", type=float, default=0.0, help="probability of random Gaussian blur augmentation")
-    p.add_argument("--blur-max-sigma", type=float, default=3.0, help="largest blur sigma, pixels of a 48 px face")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from emolab.training.datasets import resolve_labels
     from emolab.training.train import TrainConfig, config_from_checkpoint, train
 
     # Per-epoch progress is the point of this command: show INFO from the training modules.
@@ -109,16 +108,15 @@ def run(args: argparse.Namespace) -> int:
             precision=args.precision,
             time_budget_min=args.time_budget,
             init=str(args.init) if args.init else None,
-            val_into_train=args.val_into_train,
-            val_into_train_repeat=args.val_repeat,
-            blur_p=args.blur_p,
-            blur_max_sigma=args.blur_max_sigma,
+            labels=resolve_labels(args.data, args.labels),
+            device=args.device,
         )
         if args.widths:
             cfg.widths = tuple(args.widths)
     metrics = train(cfg, resume=args.resume)
-    print(f"validation accuracy {metrics['val_accuracy']:.4f} (epoch {metrics.get('epoch')})")
-    if "test_accuracy" in metrics:
-        print(f"test accuracy {metrics['test_accuracy']:.4f}")
+    for key, value in metrics.items():
+        if "_accuracy" in key:
+            print(f"{key.replace('_', ' ')} {value:.4f}")
+    print(f"selected epoch {metrics.get('epoch')} of {metrics.get('epochs_run')}")
     print(f"model: {cfg.export}")
     return 0

@@ -13,14 +13,14 @@ __all__ = ["Detection", "FaceDetector", "BACKENDS", "create_detector", "detector
 
 
 def _backends() -> dict[str, type[FaceDetector]]:
-    from emolab.detection.mtcnn import MTCNNDetector
+    from emolab.detection.mtcnn import MTCNNDetector, TorchMTCNNDetector
     from emolab.detection.yolo import YOLODetector
     from emolab.detection.yunet import YuNetDetector
 
-    return {cls.name: cls for cls in (MTCNNDetector, YOLODetector, YuNetDetector)}
+    return {cls.name: cls for cls in (MTCNNDetector, TorchMTCNNDetector, YOLODetector, YuNetDetector)}
 
 
-BACKENDS = ("mtcnn", "yolo", "yunet")
+BACKENDS = ("mtcnn", "mtcnn-torch", "yolo", "yunet")
 
 
 def detector_cards(settings: Settings) -> list[ModelCard]:
@@ -67,5 +67,5 @@ def create_detector(spec: str, settings: Settings) -> FaceDetector:
         card,
         threshold=settings.detect_threshold,
         min_face_px=settings.min_face_px,
-        threads=settings.torch_threads,
+        threads=settings.model_threads,
     )

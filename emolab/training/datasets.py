@@ -1,8 +1,16 @@
-"""Emotion datasets on disk: image folders, FER2013's split layout and RAF-DB's label list.
+"""Emotion datasets on disk: image folders, FER2013's split layout, FER+ crowd votes, RAF-DB.
 
-Every reader returns a list of :class:`Sample` (path + canonical label index); the training
-loop then loads them once into an in-memory uint8 array (:func:`load_images`), because on a
-2-core machine per-image loading workers would cost more than the network itself.
+Every reader returns a list of :class:`Sample` (path + canonical label index, and for FER+ the
+crowd's votes); the training loop then loads them once into an in-memory uint8 array
+(:func:`load_split`), because on a 2-core machine per-image loading workers would cost more
+than the network itself.
+
+Two label sets exist for FER2013 images (``--labels``):
+
+* ``fer2013``: the dataset's own folder labels (noisy: they agree with the crowd on 62%);
+* ``ferplus``: Microsoft's FER+ relabelling, 10 annotators per image
+  (``ferplus_votes.csv`` beside the images). Training uses the vote distribution over the 7
+  emotions as a soft target; scoring uses the crowd's majority (:func:`ferplus_majority`).
 """
 
 from __future__ import annotations
@@ -42,12 +50,108 @@ _SPLIT_ALIASES = {
 _FER_PREFIX = {"train": "Training_", "val": "PublicTest_", "test": "PrivateTest_"}
 
 
+LABEL_SETS = ("fer2013", "ferplus")
+
+#: The vote columns of ``ferplus_votes.csv``, in the file's order.
+FERPLUS_COLUMNS: tuple[str, ...] = (
+    "neutral", "happiness", "surprise", "sadness", "anger", "disgust", "fear", "contempt", "unknown", "NF",
+)  # fmt: skip
+#: How many of those columns are the 7 emotions (the rest: contempt, unknown, not a face).
+_FERPLUS_N_EMOTIONS = 7
+#: Canonical emotion index of each of the first 7 vote columns.
+_FERPLUS_TO_CANONICAL = np.array([EMOTIONS.index(canonical_label(c)) for c in FERPLUS_COLUMNS[:7]])
+FERPLUS_FILE = "ferplus_votes.csv"
+
+
 @dataclass(frozen=True)
 class Sample:
-    """One labelled image: ``label`` indexes :data:`emolab.emotions.EMOTIONS`."""
+    """One labelled image: ``label`` indexes :data:`emolab.emotions.EMOTIONS` (-1: no label).
+
+    ``votes`` holds the FER+ crowd's vote counts in :data:`FERPLUS_COLUMNS` order when the
+    labels are ``ferplus``; ``label`` is then the crowd majority (:func:`ferplus_majority`).
+    """
 
     path: Path
     label: int
+    votes: tuple[int, ...] | None = None
+
+
+def ferplus_distribution(votes: np.ndarray) -> np.ndarray:
+    """Votes (n, 10) -> the normalised distribution over the 7 emotions (n, 7), canonical order.
+
+    Contempt, unknown and not-a-face votes are dropped before normalising; a row with no
+    emotion vote at all becomes all zeros (such images are left out of training).
+    """
+    votes = np.asarray(votes, dtype=np.float64).reshape(-1, len(FERPLUS_COLUMNS))
+    emo = votes[:, :_FERPLUS_N_EMOTIONS]
+    out = np.zeros((len(votes), len(EMOTIONS)))
+    out[:, _FERPLUS_TO_CANONICAL] = emo
+    total = out.sum(1, keepdims=True)
+    return np.divide(out, total, out=np.zeros_like(out), where=total > 0).astype(np.float32)
+
+
+def ferplus_trainable(votes: np.ndarray) -> np.ndarray:
+    """True for images whose votes are mostly emotions: more emotion votes than contempt, unknown and NF together."""
+    votes = np.asarray(votes, dtype=np.int64).reshape(-1, len(FERPLUS_COLUMNS))
+    return votes[:, :_FERPLUS_N_EMOTIONS].sum(1) > votes[:, _FERPLUS_N_EMOTIONS:].sum(1)
+
+
+def ferplus_majority(votes: np.ndarray) -> np.ndarray:
+    """The crowd-majority label of each image (canonical index), or -1 where there is none.
+
+    An image has a majority label when one emotion has strictly more votes than every other
+    emotion and at least as many as each of contempt, unknown and not-a-face (an ``argmax``
+    over the vote columns in file order, where the emotions come first: the rule that gives
+    3,371 labelled PrivateTest images).
+    """
+    votes = np.asarray(votes, dtype=np.int64).reshape(-1, len(FERPLUS_COLUMNS))
+    emo, other = votes[:, :_FERPLUS_N_EMOTIONS], votes[:, _FERPLUS_N_EMOTIONS:]
+    top = emo.max(1)
+    ok = ((emo == top[:, None]).sum(1) == 1) & (top >= other.max(1)) & (top > 0)
+    return np.where(ok, _FERPLUS_TO_CANONICAL[emo.argmax(1)], -1).astype(np.int64)
+
+
+def read_ferplus_votes(path: Path) -> dict[str, tuple[int, ...]]:
+    """``ferplus_votes.csv``: image path relative to the dataset folder -> 10 vote counts.
+
+    Raises:
+        DatasetError: if the file is missing or a row is malformed.
+    """
+    import csv
+
+    path = Path(path)
+    if not path.is_file():
+        raise DatasetError(
+            f"FER+ votes file {path} not found; --labels ferplus needs {FERPLUS_FILE} beside the FER2013 "
+            "folders (columns file, neutral, happiness, ..., NF), or use --labels fer2013"
+        )
+    out: dict[str, tuple[int, ...]] = {}
+    with path.open(newline="", encoding="utf-8") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in ("file", *FERPLUS_COLUMNS) if c not in (reader.fieldnames or [])]
+        if missing:
+            raise DatasetError(f"{path}: missing columns {', '.join(missing)}")
+        for lineno, row in enumerate(reader, 2):
+            try:
+                out[row["file"].replace("\\", "/")] = tuple(int(row[c]) for c in FERPLUS_COLUMNS)
+            except (TypeError, ValueError) as exc:
+                raise DatasetError(f"{path}:{lineno}: vote counts must be integers ({exc})") from exc
+    return out
+
+
+def with_ferplus_votes(samples: Sequence[Sample], root: Path, votes_file: Path | None = None) -> list[Sample]:
+    """``samples`` that have FER+ votes, relabelled with the crowd majority (-1 where none)."""
+    root = Path(root)
+    votes = read_ferplus_votes(votes_file or root / FERPLUS_FILE)
+    out: list[Sample] = []
+    for s in samples:
+        v = votes.get(s.path.relative_to(root).as_posix())
+        if v is not None:
+            out.append(Sample(s.path, int(ferplus_majority(np.array(v))[0]), v))
+    if not out:
+        raise DatasetError(f"none of the {len(samples)} images under {root} has FER+ votes; check the votes file")
+    log.info("FER+ votes for %d of %d images", len(out), len(samples))
+    return out
 
 
 def normalize_split(split: str) -> str:
@@ -207,11 +311,22 @@ def rafdb_samples(root: Path, split: str) -> list[Sample]:
     return samples
 
 
-def list_samples(root: Path, split: str, fmt: str = "auto") -> list[Sample]:
+def resolve_labels(root: Path, labels: str) -> str:
+    """``auto`` -> ``ferplus`` when the FER+ votes file sits beside the images, else ``fer2013``."""
+    if labels == "auto":
+        return "ferplus" if (Path(root) / FERPLUS_FILE).is_file() else "fer2013"
+    if labels not in LABEL_SETS:
+        raise DatasetError(f"unknown label set {labels!r}; use auto or one of {', '.join(LABEL_SETS)}")
+    return labels
+
+
+def list_samples(root: Path, split: str, fmt: str = "auto", labels: str = "fer2013") -> list[Sample]:
     """Samples of ``split`` from a dataset in any supported layout.
 
     For ``folders``: ``root/<split>/<class>/`` if such a folder exists (``val`` also accepts
     ``validation``), else ``root/<class>/`` holds every image of the one split asked for.
+    ``labels="ferplus"`` (FER2013 only) keeps the images with crowd votes and labels them with
+    the crowd majority (-1 where there is none).
 
     Raises:
         DatasetError: for a missing or malformed dataset.
@@ -219,9 +334,14 @@ def list_samples(root: Path, split: str, fmt: str = "auto") -> list[Sample]:
     root = Path(root)
     if fmt not in FORMATS:
         raise DatasetError(f"unknown dataset format {fmt!r}; use one of {', '.join(FORMATS)}")
+    labels = resolve_labels(root, labels)
     if fmt == "auto":
         fmt = detect_format(root)
     split = normalize_split(split)
+    if labels == "ferplus":
+        if fmt != "fer2013":
+            raise DatasetError(f"--labels ferplus needs FER2013's folder layout; {root} looks like {fmt}")
+        return with_ferplus_votes(fer2013_samples(root, split), root)
     if fmt == "fer2013":
         return fer2013_samples(root, split)
     if fmt == "rafdb":
@@ -252,29 +372,59 @@ def load_images(samples: Sequence[Sample], size: int = 48) -> np.ndarray:
     return out
 
 
-def load_split(
-    root: Path, split: str, fmt: str = "auto", size: int = 48, cache_dir: Path | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Images (n, size, size) uint8 and labels (n,) int64 of one split, cached as .npz if asked."""
-    samples = list_samples(root, split, fmt)
-    cache: Path | None = None
-    if cache_dir is not None:
-        import hashlib
+@dataclass
+class Split:
+    """One split in memory: images (n, size, size) uint8, hard labels (n,) and soft targets (n, 7).
 
-        key = hashlib.sha1("\n".join(f"{s.path}:{s.label}" for s in samples).encode() + str(size).encode()).hexdigest()[
-            :12
-        ]
-        cache = Path(cache_dir) / f"{normalize_split(split)}_{size}_{key}.npz"
-        if cache.is_file():
-            with np.load(cache) as data:
-                return data["x"], data["y"]
-    x = load_images(samples, size)
+    ``y`` is -1 where an image has no single label (FER+ without a crowd majority); ``soft`` is
+    the FER+ vote distribution, or the one-hot of ``y`` for single-label datasets;
+    ``trainable`` is False for FER+ images whose votes are mostly not emotions.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    soft: np.ndarray
+    trainable: np.ndarray
+
+    def subset(self, keep: np.ndarray) -> Split:
+        return Split(self.x[keep], self.y[keep], self.soft[keep], self.trainable[keep])
+
+
+def load_split(
+    root: Path,
+    split: str,
+    fmt: str = "auto",
+    size: int = 48,
+    cache_dir: Path | None = None,
+    labels: str = "fer2013",
+) -> Split:
+    """One split of a dataset in memory; decoded pixels are cached as .npz in ``cache_dir`` if given."""
+    samples = list_samples(root, split, fmt, labels)
+    x = _cached_images(samples, size, cache_dir, normalize_split(split))
     y = np.array([s.label for s in samples], dtype=np.int64)
-    if cache is not None:
-        cache.parent.mkdir(parents=True, exist_ok=True)
-        tmp = cache.with_name(cache.stem + ".tmp.npz")
-        np.savez(tmp, x=x, y=y)
-        tmp.replace(cache)
-    counts = Counter(EMOTIONS[i] for i in y.tolist())
-    log.info("%s split of %s: %d images %s", split, root, len(y), dict(counts))
-    return x, y
+    if labels == "ferplus":
+        votes = np.array([s.votes for s in samples])
+        soft, trainable = ferplus_distribution(votes), ferplus_trainable(votes)
+    else:
+        soft, trainable = np.eye(len(EMOTIONS), dtype=np.float32)[y], np.ones(len(y), dtype=bool)
+    counts = Counter(EMOTIONS[i] for i in y.tolist() if i >= 0)
+    log.info("%s split of %s (%s labels): %d images %s", split, root, labels, len(y), dict(counts))
+    return Split(x, y, soft, trainable)
+
+
+def _cached_images(samples: Sequence[Sample], size: int, cache_dir: Path | None, tag: str) -> np.ndarray:
+    if cache_dir is None:
+        return load_images(samples, size)
+    import hashlib
+
+    key = hashlib.sha1("\n".join(str(s.path) for s in samples).encode() + str(size).encode()).hexdigest()[:12]
+    cache = Path(cache_dir) / f"{tag}_{size}_{key}.npz"
+    if cache.is_file():
+        with np.load(cache) as data:
+            return data["x"]
+    x = load_images(samples, size)
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    tmp = cache.with_name(cache.stem + ".tmp.npz")
+    np.savez(tmp, x=x)
+    tmp.replace(cache)
+    return x

@@ -241,6 +241,7 @@ def evaluate_dataset(
     upscale: int = 160,
     pad: float = 0.5,
     seed: int = 0,
+    labels: str = "fer2013",
 ) -> EvalResult:
     """Evaluate ``classifier`` on ``split`` of the dataset at ``data``.
 
@@ -254,19 +255,22 @@ def evaluate_dataset(
         upscale: side a dataset image is upscaled to before detection.
         pad: border around it, as a fraction of its side.
         seed: seed of the ``limit`` subset.
+        labels: ``fer2013`` (the dataset's labels) or ``ferplus`` (the FER+ crowd majority; images
+            without one are left out, see :func:`emolab.training.datasets.ferplus_majority`).
 
     Raises:
         DatasetError: for a missing or malformed dataset.
     """
-    samples = datasets.list_samples(Path(data), split, fmt)
+    samples = [s for s in datasets.list_samples(Path(data), split, fmt, labels) if s.label >= 0]
     if limit and limit < len(samples):
         keep = np.sort(np.random.default_rng(seed).permutation(len(samples))[:limit])
         samples = [samples[i] for i in keep]
     images = datasets.load_images(samples, size=_native_size(samples[0].path))
-    labels = np.array([s.label for s in samples], dtype=np.int64)
+    y = np.array([s.label for s in samples], dtype=np.int64)
     faces = detect_faces(images, detector, upscale, pad) if detector is not None else None
-    result = evaluate_arrays(classifier, images, labels, datasets.normalize_split(split), faces, upscale, pad)
+    result = evaluate_arrays(classifier, images, y, datasets.normalize_split(split), faces, upscale, pad)
     result.extra["data"] = str(data)
+    result.extra["labels"] = labels
     if detector is not None:
         result.extra.update({"detector": detector.card.name, "upscale": upscale, "pad": pad})
     return result

@@ -5,7 +5,10 @@ Design choices, for a 2-core CPU:
 * the whole dataset sits in memory as uint8 and every augmentation runs on whole batches of
   tensors (one ``affine_grid``/``grid_sample`` for scale, rotation, shift and flip), so no
   per-image loader workers compete with the network for the two cores;
-* bf16 autocast on CPUs that support it (about 2x faster than fp32 on AVX-512 BF16);
+* bf16 autocast on CPUs that support it (about 2x faster than fp32 on AVX-512 BF16) and on
+  CUDA GPUs (``device="cuda"``, chosen automatically when torch sees one);
+* the loss is always cross-entropy to a target distribution: FER+'s crowd-vote distribution
+  (``labels="ferplus"``) or the label-smoothed one-hot of a single label (``"fer2013"``);
 * the checkpoint is picked on the validation split only; the best model so far is exported
   (weights + model card, written atomically) after every improving epoch, so the engine
   always has a usable default even if a run is cut short;
@@ -32,15 +35,18 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from emolab.classification import networks as nets
+from emolab.classification.networks import normalize_batch
 from emolab.emotions import EMOTIONS
 from emolab.errors import DatasetError, ModelError
-from emolab.training import datasets, nets
-from emolab.training.nets import normalize_batch
+from emolab.training import datasets
 
 log = logging.getLogger(__name__)
 
 #: Side of the stored FER-like source images the augmentation samples from.
 SOURCE_SIZE = 48
+#: The repository (or installed package's parent); cards store paths relative to it.
+REPO_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass
@@ -49,43 +55,41 @@ class TrainConfig:
 
     data: str
     fmt: str = "auto"
+    #: ``ferplus``: soft targets from FER+ crowd votes (FER2013 only); ``fer2013``: folder labels.
+    labels: str = "fer2013"
     arch: str = "cnn"
     pretrained: str | None = None
     epochs: int = 40
     batch_size: int = 128
     lr: float = 0.05
     weight_decay: float = 5e-4
+    #: Smoothing of single-label targets (``fer2013``); crowd votes are already soft.
     label_smoothing: float = 0.1
     seed: int = 0
     out: str = "runs/train"
     export: str | None = None
     threads: int = 2
+    device: str = "auto"  # auto | cpu | cuda
     precision: str = "auto"  # auto | bf16 | fp32
     #: Stop and anneal by wall-clock minutes instead of epochs (0 = use epochs).
     time_budget_min: float = 0.0
     widths: tuple[int, ...] = nets.DEFAULT_WIDTHS
     convs_per_stage: int = 2
-    dropout: float = 0.4
+    head: str = "fc"
+    stage_dropout: tuple[float, ...] = (0.1, 0.1, 0.2, 0.3)
+    fc_width: int = 512
+    dropout: float = 0.5
     #: Network input side; the CNN reads the central ``crop_fraction`` of a FER2013 image.
-    size: int = 44
-    crop_fraction: float = 44 / 48
+    size: int = 48
+    crop_fraction: float = 1.0
     #: Runtime crop: a detector's box grown by this fraction of its side (see the model card).
-    #: -0.05 matches FER2013's framing from MTCNN boxes (tuned on validation images with
-    #: ``benchmarks/fer_eval.py tune``); re-tune it for other data or detectors.
-    crop_margin: float = -0.05
+    #: Chosen on the validation split with ``benchmarks/fer_eval.py tune``.
+    crop_margin: float = 0.0
     scale_range: tuple[float, float] = (0.85, 1.15)
-    max_rotation_deg: float = 10.0
+    max_rotation_deg: float = 15.0
     max_shift: float = 0.1
     erase_p: float = 0.5
     max_train_samples: int = 0  # 0 = all (tests use a few)
-    #: Move this stratified fraction of the validation split into training (0 = none); the
-    #: rest still picks the checkpoint. For a train split that is degraded or too small.
-    val_into_train: float = 0.0
-    #: How many times each moved validation image appears per epoch.
-    val_into_train_repeat: int = 1
-    #: Random Gaussian blur augmentation: probability and largest sigma (pixels of a 48 px face).
-    blur_p: float = 0.0
-    blur_max_sigma: float = 3.0
     #: Start from these weights (a state dict), with a fresh optimiser and schedule.
     init: str | None = None
     cache_dir: str | None = None
@@ -109,6 +113,9 @@ class TrainConfig:
             "arch": "cnn",
             "widths": list(self.widths),
             "convs_per_stage": self.convs_per_stage,
+            "head": self.head,
+            "stage_dropout": list(self.stage_dropout),
+            "fc_width": self.fc_width,
             "dropout": self.dropout,
             "num_classes": 7,
             "size": self.size,
@@ -168,41 +175,20 @@ def center_views(images: torch.Tensor, spec: dict[str, Any], flip: bool = False)
     return views(images, spec, theta)
 
 
-def random_blur(images: torch.Tensor, p: float, max_sigma: float, gen: torch.Generator) -> torch.Tensor:
-    """Blur a random ``p`` share of uint8 sources (n, h, w) with sigma uniform in (0, max_sigma]."""
-    n = images.shape[0]
-    chosen = torch.nonzero(torch.rand(n, generator=gen) < p).flatten()
-    if len(chosen) == 0 or max_sigma <= 0:
-        return images
-    sigma = (torch.rand(len(chosen), generator=gen) * max_sigma).clamp_min(0.3)
-    radius = int(math.ceil(3 * max_sigma))
-    t = torch.arange(-radius, radius + 1, dtype=torch.float32)
-    k = torch.exp(-(t.view(1, -1) ** 2) / (2 * sigma.view(-1, 1) ** 2))
-    k = k / k.sum(1, keepdim=True)  # (m, taps): one separable kernel per image
-    x = images[chosen].float().unsqueeze(0)  # (1, m, h, w): grouped conv, one group per image
-    x = F.pad(x, (radius, radius, radius, radius), mode="replicate")
-    m = len(chosen)
-    x = F.conv2d(x, k.view(m, 1, 1, -1), groups=m)
-    x = F.conv2d(x, k.view(m, 1, -1, 1), groups=m)
-    out = images.clone()
-    out[chosen] = x[0].round().clamp(0, 255).to(images.dtype)
-    return out
-
-
 def augment(images: torch.Tensor, spec: dict[str, Any], cfg: TrainConfig, gen: torch.Generator) -> torch.Tensor:
     """Random scale, rotation, shift, mirror and erasing, for a whole batch at once.
 
-    Scale and shift cover the spread between FER2013's framing and a face detector's box.
+    Scale and shift cover the spread between FER2013's framing and a face detector's box. The
+    random numbers come from the CPU generator ``gen`` whatever the device, so a run is
+    reproducible on either.
     """
-    if cfg.blur_p > 0:
-        images = random_blur(images, cfg.blur_p, cfg.blur_max_sigma, gen)
     n = images.shape[0]
     lo, hi = cfg.scale_range
     scale = lo + (hi - lo) * torch.rand(n, generator=gen)
     angle = (torch.rand(n, generator=gen) * 2 - 1) * math.radians(cfg.max_rotation_deg)
     shift = (torch.rand(n, 2, generator=gen) * 2 - 1) * cfg.max_shift * 2  # grid spans [-1, 1]
     flip = torch.rand(n, generator=gen) < 0.5
-    x = views(images, spec, _affine(n, cfg.crop_fraction, scale, angle, shift, flip))
+    x = views(images, spec, _affine(n, cfg.crop_fraction, scale, angle, shift, flip).to(images.device))
     if cfg.erase_p > 0:
         x = random_erase(x, cfg.erase_p, gen)
     return x
@@ -219,14 +205,14 @@ def random_erase(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tenso
     x0 = torch.rand(n, generator=gen) * (w - ew)
     ys = torch.arange(h).view(1, h, 1)
     xs = torch.arange(w).view(1, 1, w)
-    mask = (
+    keep = (torch.rand(n, generator=gen) < p).view(n, 1, 1)
+    mask = keep & (
         (ys >= y0.view(n, 1, 1))
         & (ys < (y0 + eh).view(n, 1, 1))
         & (xs >= x0.view(n, 1, 1))
         & (xs < (x0 + ew).view(n, 1, 1))
     )
-    mask &= (torch.rand(n, generator=gen) < p).view(n, 1, 1)
-    return x.masked_fill(mask.unsqueeze(1), 0.0)
+    return x.masked_fill(mask.unsqueeze(1).to(x.device), 0.0)
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -281,72 +267,160 @@ def predict_sources(
 ) -> np.ndarray:
     """Softmax probabilities (n, 7) on the framing of ``images``, with the card's TTA."""
     model.eval()
+    device = next(model.parameters()).device
     out = []
     tta = spec.get("tta", "none") == "hflip"
     for i in range(0, len(images), batch_size):
-        src = torch.from_numpy(images[i : i + batch_size])
-        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=autocast):
-            logits = model(center_views(src, spec)).float()
-            probs = logits.softmax(-1)
+        src = torch.from_numpy(images[i : i + batch_size]).to(device)
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=autocast):
+            probs = model(center_views(src, spec)).float().softmax(-1)
             if tta:
                 probs = (probs + model(center_views(src, spec, flip=True)).float().softmax(-1)) / 2
-        out.append(probs.numpy())
+        out.append(probs.cpu().numpy())
     return np.concatenate(out) if out else np.zeros((0, 7), np.float32)
 
 
+def soft_cross_entropy(logits: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """Mean cross-entropy of ``logits`` (n, k) to target distributions ``target`` (n, k)."""
+    return -(target * F.log_softmax(logits.float(), dim=-1)).sum(-1).mean()
+
+
+def training_targets(split: datasets.Split, labels: str, label_smoothing: float) -> datasets.Split:
+    """The images a run trains on and their target distributions.
+
+    ``ferplus``: images whose votes are mostly emotions, with the vote distribution over the
+    7 emotions. ``fer2013``: every image, its one-hot label smoothed by ``label_smoothing``.
+    """
+    if labels == "ferplus":
+        return split.subset(split.trainable)
+    k = split.soft.shape[1]
+    soft = (split.soft * (1 - label_smoothing) + label_smoothing / k).astype(np.float32)
+    return datasets.Split(split.x, split.y, soft, split.trainable)
+
+
+def resolve_device(device: str) -> torch.device:
+    """``auto`` is CUDA when torch sees a GPU, else the CPU.
+
+    Raises:
+        ModelError: for ``cuda`` on a machine where torch sees none.
+    """
+    if device == "auto":
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and not torch.cuda.is_available():
+        raise ModelError("--device cuda: torch sees no CUDA GPU here; use --device cpu (or auto)")
+    if device not in ("cpu", "cuda"):
+        raise ModelError(f"unknown device {device!r}; use auto, cpu or cuda")
+    return torch.device(device)
+
+
+def portable_path(path: str | Path | None) -> str | None:
+    """``path`` as written into a shipped file: relative to the repository, ``../shared/...``, or its name.
+
+    A model card travels with the weights into every session; the training machine's absolute
+    paths mean nothing elsewhere and leak its layout.
+    """
+    if path is None:
+        return None
+    p = Path(path).resolve()
+    for base, prefix in ((REPO_ROOT, ""), (REPO_ROOT.parent, "../")):
+        try:
+            return prefix + p.relative_to(base).as_posix()
+        except ValueError:
+            continue
+    return p.name
+
+
+def _describe_cnn(cfg: TrainConfig, n_params: int) -> str:
+    if cfg.head == "fc":
+        side = cfg.size // 2 ** len(cfg.widths)
+        head = (
+            f"flatten ({side}x{side}x{cfg.widths[-1]}), linear {cfg.fc_width} + BatchNorm + ReLU, "
+            f"dropout {cfg.dropout}, linear to 7 logits"
+        )
+    else:
+        head = f"global average pooling, dropout {cfg.dropout}, linear to 7 logits"
+    drops = f" and dropout {'/'.join(map(str, cfg.stage_dropout))} after the stages" if cfg.stage_dropout else ""
+    return (
+        f"VGG-style CNN ({n_params / 1e6:.2f} M parameters): {len(cfg.widths)} stages of {cfg.convs_per_stage} x "
+        f"(3x3 conv + BatchNorm + ReLU) with {'-'.join(map(str, cfg.widths))} channels, 2x2 max-pooling after "
+        f"each stage{drops}; then {head}. Why: stacks of 3x3 convolutions with BatchNorm are the strongest "
+        "single-network family on 48x48 FER images (the FER+ authors' VGG13 reached 85% agreement with the "
+        "crowd); these widths keep one face under 3 ms on a laptop CPU core with ONNX Runtime and let a "
+        "training run fit a few hours of a 2-core CPU (bf16)."
+    )
+
+
 def make_card(cfg: TrainConfig, export: Path, metrics: dict[str, Any]) -> dict[str, Any]:
-    """The model card written beside exported weights."""
+    """The model card written beside exported weights (no absolute paths: see :func:`portable_path`)."""
     spec = cfg.input_spec()
     if cfg.arch == "cnn":
-        n_params = sum(p.numel() for p in nets.build_from_config(spec).parameters())
-        arch = (
-            f"Compact VGG-style CNN ({n_params / 1e6:.2f} M parameters): {len(cfg.widths)} stages of "
-            f"{cfg.convs_per_stage} x (3x3 conv + BatchNorm + ReLU) with {'-'.join(map(str, cfg.widths))} "
-            f"channels, 2x2 max-pooling after each stage, global average pooling, dropout {cfg.dropout}, "
-            "a linear layer to 7 logits. Why: stacks of 3x3 convolutions with BatchNorm are the "
-            "strongest single-network family on 48x48 FER2013 (VGG variants with 64-512 channels reach "
-            "73% after hundreds of GPU epochs); the widths are cut so that training fits about 1.5 h "
-            "of a 2-core CPU (bf16) and inference with the mirror test-time augmentation stays a few "
-            "milliseconds per face on a laptop CPU; global average pooling keeps the file small and "
-            "tolerates the small shifts of a face detector's box. Input: the face crop in grey, "
-            f"{cfg.size}x{cfg.size}, standardised per image (zero mean, unit variance); the prediction "
-            "averages the softmax of the crop and of its mirror image."
-        )
+        arch = _describe_cnn(cfg, sum(p.numel() for p in nets.build_from_config(spec).parameters()))
     else:
         arch = (
             "facenet-pytorch InceptionResnetV1 with a 7-way logits layer (for GPU users; input "
             "160x160 RGB, grey replicated, scaled to [-1, 1])."
         )
+    if cfg.labels == "ferplus":
+        labels = (
+            "targets: the FER+ crowd votes (10 annotators per image, Microsoft FERPlus, MIT licence) as a "
+            "distribution over the 7 emotions (contempt, unknown and not-a-face votes dropped; images whose "
+            "votes are mostly those left out); loss: cross-entropy to that distribution; checkpoint: the "
+            "best accuracy against the crowd majority on the validation split"
+        )
+    else:
+        labels = (
+            f"targets: the dataset's own labels, label smoothing {cfg.label_smoothing}; checkpoint: the best "
+            "validation accuracy"
+        )
+    training = {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(cfg).items()}
+    for key in ("data", "out", "export", "init", "cache_dir", "pretrained"):
+        training[key] = portable_path(training.get(key))
+    onnx_file = export.with_suffix(".onnx").name
     return {
         "name": "emolab-fer-cnn" if cfg.arch == "cnn" else "emolab-fer-inception",
         "task": "classifier",
         "backend": "emolab-cnn",
-        "file": export.name,
+        "file": onnx_file,
+        "alternate_files": [export.name],
         "labels": list(EMOTIONS),
         "input": spec,
         "license": (
-            "Weights: emolab, AGPL-3.0-or-later. Trained on FER2013 (images from the ICML 2013 "
-            "representation-learning challenge, research use): check that your use fits those terms."
+            "Weights: emolab, AGPL-3.0-or-later. Trained on FER2013 images (ICML 2013 representation-learning "
+            "challenge, research use: check that your use fits those terms)"
+            + (" with the FER+ crowd labels (Microsoft FERPlus, MIT licence)." if cfg.labels == "ferplus" else ".")
         ),
         "training_data": (
-            f"{cfg.data} (format {cfg.fmt}); train split for training, validation split for checkpoint choice"
+            f"{portable_path(cfg.data)} (format {cfg.fmt}, {cfg.labels} labels): the train split for the weights, "
+            f"the validation split for the checkpoint, the test split measured once at the end; {labels}."
         ),
         "description": arch,
         "metrics": metrics,
         "date": dt.date.today().isoformat(),
         "priority": 100 if cfg.arch == "cnn" else 90,
-        "source": "emolab train (emolab/training/train.py)",
-        "training": {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(cfg).items()},
+        "source": "emolab train (emolab/training/train.py); ONNX export by emolab/training/onnx_export.py",
+        "training": training,
     }
 
 
 def export_model(model: nn.Module, cfg: TrainConfig, export: Path, metrics: dict[str, Any]) -> None:
-    """Write ``export`` (fp32 state dict) and its card ``export.with_suffix('.json')`` atomically."""
+    """Write ``export`` (fp32 state dict), its ONNX twin and the card ``export.with_suffix('.json')``, atomically.
+
+    The card names the ``.onnx`` file (what the engine runs, with ONNX Runtime) and lists the
+    ``.pt`` as an alternate file (for PyTorch users and further training).
+    """
+    from emolab.training.onnx_export import export_classifier
+
     state = {
-        k: v.detach().float().clone() if v.is_floating_point() else v.detach().clone()
+        k: v.detach().float().cpu().clone() if v.is_floating_point() else v.detach().cpu().clone()
         for k, v in model.state_dict().items()
     }
     _atomic_save_tensor_dict(state, export)
+    spec = cfg.input_spec()
+    clean = nets.build_from_config(spec)
+    clean.load_state_dict(state)
+    export_classifier(
+        clean, int(spec["size"]), 1 if spec.get("color", "gray") == "gray" else 3, export.with_suffix(".onnx")
+    )
     atomic_write_json(make_card(cfg, export, metrics), export.with_suffix(".json"))
     log.info("exported %s (%s)", export, ", ".join(f"{k}={v}" for k, v in metrics.items() if not isinstance(v, dict)))
 
@@ -362,8 +436,21 @@ def per_class_recall(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]
 # ----------------------------------------------------------------------------- the loop
 
 
+def load_data(cfg: TrainConfig, split: str) -> datasets.Split:
+    cache = Path(cfg.cache_dir) if cfg.cache_dir else Path(cfg.out) / "cache"
+    return datasets.load_split(Path(cfg.data), split, cfg.fmt, SOURCE_SIZE, cache, cfg.labels)
+
+
+def scored(split: datasets.Split) -> datasets.Split:
+    """The images of a split that have one label to score against (FER+: a crowd majority)."""
+    return split.subset(split.y >= 0)
+
+
 def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     """Train, checkpointing every epoch to ``cfg.out``; returns the selected model's metrics.
+
+    Training uses the train split only; the validation split picks the checkpoint; the test
+    split is measured once, at the end (:func:`finish`).
 
     Raises:
         DatasetError: for a missing or malformed dataset.
@@ -373,32 +460,30 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
 
     torch.set_num_threads(max(1, cfg.threads))
     seed_everything(cfg.seed)
+    device = resolve_device(cfg.device)
     out = Path(cfg.out)
     out.mkdir(parents=True, exist_ok=True)
     export = Path(cfg.export) if cfg.export else None
-    cache = Path(cfg.cache_dir) if cfg.cache_dir else out / "cache"
 
-    x_train, y_train = datasets.load_split(Path(cfg.data), "train", cfg.fmt, SOURCE_SIZE, cache)
+    train_split = training_targets(load_data(cfg, "train"), cfg.labels, cfg.label_smoothing)
     try:
-        x_val, y_val = datasets.load_split(Path(cfg.data), "val", cfg.fmt, SOURCE_SIZE, cache)
+        val = scored(load_data(cfg, "val"))
     except DatasetError as exc:
         raise DatasetError(f"{exc}. Training needs a validation split to pick the checkpoint") from exc
     if cfg.max_train_samples:
-        keep = np.random.default_rng(cfg.seed).permutation(len(y_train))[: cfg.max_train_samples]
-        x_train, y_train = x_train[keep], y_train[keep]
-    if cfg.val_into_train > 0:
-        x_train, y_train, x_val, y_val = move_validation(
-            x_train, y_train, x_val, y_val, cfg.val_into_train, cfg.val_into_train_repeat, cfg.seed
-        )
-    log.info("train %d images, validation %d images", len(y_train), len(y_val))
+        keep = np.random.default_rng(cfg.seed).permutation(len(train_split.y))[: cfg.max_train_samples]
+        train_split = train_split.subset(keep)
+    log.info(
+        "train %d images, validation %d images, %s labels, on %s", len(train_split.y), len(val.y), cfg.labels, device
+    )
 
     spec = cfg.input_spec()
     model = build_model(cfg)
     if cfg.init and not resume:
         model.load_state_dict(nets.load_state_dict(Path(cfg.init)))
         log.info("starting from the weights in %s", cfg.init)
-    use_bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and bf16_supported())
-    model = model.to(memory_format=torch.channels_last)
+    use_bf16 = cfg.precision == "bf16" or (cfg.precision == "auto" and (device.type == "cuda" or bf16_supported()))
+    model = model.to(device, memory_format=torch.channels_last)
     decay, no_decay = [], []
     for p in model.parameters():
         (no_decay if p.ndim <= 1 else decay).append(p)
@@ -408,8 +493,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         momentum=0.9,
         nesterov=True,
     )
-    criterion = nn.CrossEntropyLoss(label_smoothing=cfg.label_smoothing)
-    steps_per_epoch = max(1, len(y_train) // cfg.batch_size)
+    steps_per_epoch = max(1, len(train_split.y) // cfg.batch_size)
     total_steps = steps_per_epoch * cfg.epochs
 
     state: dict[str, Any] = {"epoch": 0, "step": 0, "elapsed": 0.0, "best_acc": -1.0, "history": []}
@@ -418,7 +502,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         if not ckpt_path.is_file():
             raise ModelError(f"--resume: no checkpoint {ckpt_path}; start without --resume")
         try:
-            ckpt = torch.load(ckpt_path, weights_only=True, map_location="cpu")
+            ckpt = torch.load(ckpt_path, weights_only=True, map_location=device)
             model.load_state_dict(ckpt["model"])
             optim.load_state_dict(ckpt["optim"])
             state = json.loads(ckpt["state"])
@@ -437,16 +521,16 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             return cfg.lr * (0.1 + 0.9 * p / warm)
         return cfg.lr * 0.5 * (1 + math.cos(math.pi * min(1.0, (p - warm) / (1 - warm))))
 
-    x_train_t = torch.from_numpy(x_train)
-    y_train_t = torch.from_numpy(y_train)
+    x_train_t = torch.from_numpy(train_split.x).to(device)
+    target_t = torch.from_numpy(train_split.soft).to(device)
     while progress() < 1.0 and (cfg.time_budget_min > 0 or state["epoch"] < cfg.epochs):
         epoch = state["epoch"]
         gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
-        order = torch.randperm(len(y_train), generator=gen)
+        order = torch.randperm(len(train_split.y), generator=gen).to(device)
         model.train()
         t0 = time.perf_counter()
         loss_sum, correct, seen = 0.0, 0, 0
-        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}", mininterval=5, leave=False)
+        bar = tqdm(range(steps_per_epoch), desc=f"epoch {epoch + 1}", mininterval=30, leave=False)
         for b in bar:
             if progress() >= 1.0:
                 break
@@ -455,24 +539,23 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             for group in optim.param_groups:
                 group["lr"] = lr
             xb = augment(x_train_t[idx], spec, cfg, gen).contiguous(memory_format=torch.channels_last)
-            yb = y_train_t[idx]
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=use_bf16):
+            tb = target_t[idx]
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=use_bf16):
                 logits = model(xb)
-            loss = criterion(logits.float(), yb)
+            loss = soft_cross_entropy(logits, tb)
             optim.zero_grad(set_to_none=True)
             loss.backward()
             optim.step()
             state["step"] += 1
             loss_sum += float(loss.detach()) * len(idx)
-            correct += int((logits.argmax(1) == yb).sum())
+            correct += int((logits.argmax(1) == tb.argmax(1)).sum())
             seen += len(idx)
             state["elapsed"] += time.perf_counter() - t0
             t0 = time.perf_counter()
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", lr=f"{lr:.4f}")
         bar.close()
-        probs = predict_sources(model, x_val, spec, autocast=use_bf16)
-        val_pred = probs.argmax(1)
-        val_acc = float((val_pred == y_val).mean())
+        val_pred = predict_sources(model, val.x, spec, autocast=use_bf16).argmax(1)
+        val_acc = float((val_pred == val.y).mean())
         state["epoch"] += 1
         record = {
             "epoch": state["epoch"],
@@ -503,7 +586,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
                     export,
                     {
                         "val_accuracy": round(val_acc, 4),
-                        "val_recall": per_class_recall(y_val, val_pred),
+                        "val_recall": per_class_recall(val.y, val_pred),
                         "epoch": state["epoch"],
                         "training_minutes": round(state["elapsed"] / 60, 1),
                         "status": "training in progress (best epoch so far by validation accuracy)",
@@ -519,65 +602,42 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         os.replace(out / "last.pt.tmp", ckpt_path)
         atomic_write_json({"config": dataclasses.asdict(cfg), **state}, out / "history.json")
 
-    return finish(cfg, state, use_bf16)
+    return finish(cfg, state)
 
 
-def moved_validation_mask(y_val: np.ndarray, fraction: float, seed: int) -> np.ndarray:
-    """True for the validation images :func:`move_validation` moves into training."""
-    rng = np.random.default_rng(seed + 12345)
-    mask = np.zeros(len(y_val), dtype=bool)
-    for label in np.unique(y_val):
-        idx = np.flatnonzero(y_val == label)
-        mask[rng.permutation(idx)[: int(round(len(idx) * fraction))]] = True
-    return mask
+def finish(cfg: TrainConfig, state: dict[str, Any]) -> dict[str, Any]:
+    """Reload the validation-selected checkpoint, measure it once on the test split, export it.
 
-
-def move_validation(
-    x_train: np.ndarray,
-    y_train: np.ndarray,
-    x_val: np.ndarray,
-    y_val: np.ndarray,
-    fraction: float,
-    repeat: int,
-    seed: int,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Move a stratified, seeded ``fraction`` of the validation images into training."""
-    mask = moved_validation_mask(y_val, fraction, seed)
-    reps = max(1, int(repeat))
-    x_train = np.concatenate([x_train] + [x_val[mask]] * reps)
-    y_train = np.concatenate([y_train] + [y_val[mask]] * reps)
-    log.info("moved %d validation images into training (x%d); %d remain for selection", mask.sum(), reps, (~mask).sum())
-    return x_train, y_train, x_val[~mask], y_val[~mask]
-
-
-def finish(cfg: TrainConfig, state: dict[str, Any], use_bf16: bool = False) -> dict[str, Any]:
-    """Reload the validation-selected checkpoint, measure it once on the test split, export it."""
+    Both label sets are reported when the data has them (FER2013 images: their own labels and
+    the FER+ crowd majority), named ``<split>_accuracy_<labels>``; the training label set's
+    figures also go under the plain ``val_accuracy``/``test_accuracy`` keys.
+    """
     out = Path(cfg.out)
     spec = cfg.input_spec()
     model = build_model(cfg)
     model.load_state_dict(nets.load_state_dict(out / "best.pt"))
-    cache = Path(cfg.cache_dir) if cfg.cache_dir else out / "cache"
-    x_val, y_val = datasets.load_split(Path(cfg.data), "val", cfg.fmt, SOURCE_SIZE, cache)
-    if cfg.val_into_train > 0:
-        _, _, x_val, y_val = move_validation(x_val[:0], y_val[:0], x_val, y_val, cfg.val_into_train, 1, cfg.seed)
-    val_pred = predict_sources(model, x_val, spec).argmax(1)
     metrics: dict[str, Any] = {
-        "val_accuracy": round(float((val_pred == y_val).mean()), 4),
-        "val_recall": per_class_recall(y_val, val_pred),
+        "labels": cfg.labels,
         "epoch": state.get("best_epoch"),
         "epochs_run": state["epoch"],
         "training_minutes": round(state["elapsed"] / 60, 1),
     }
-    try:
-        x_test, y_test = datasets.load_split(Path(cfg.data), "test", cfg.fmt, SOURCE_SIZE, cache)
-    except DatasetError:
-        log.info("no test split: the card reports validation figures only")
-    else:
-        # Measured once, on the already-selected checkpoint; never used to choose anything.
-        test_pred = predict_sources(model, x_test, spec).argmax(1)
-        metrics["test_accuracy"] = round(float((test_pred == y_test).mean()), 4)
-        metrics["test_recall"] = per_class_recall(y_test, test_pred)
-        log.info("selected epoch %s: test accuracy %.4f", state.get("best_epoch"), metrics["test_accuracy"])
+    label_sets = [cfg.labels] + [other for other in datasets.LABEL_SETS if other != cfg.labels]
+    for split in ("val", "test"):  # test: measured once, on the already-selected checkpoint
+        for labels in label_sets:
+            try:
+                data = scored(load_data(dataclasses.replace(cfg, labels=labels), split))
+            except DatasetError as exc:
+                log.info("no %s %s labels (%s): not reported", split, labels, exc)
+                continue
+            pred = predict_sources(model, data.x, spec).argmax(1)
+            acc = round(float((pred == data.y).mean()), 4)
+            metrics[f"{split}_accuracy_{labels}"] = acc
+            metrics[f"{split}_recall_{labels}"] = per_class_recall(data.y, pred)
+            if labels == cfg.labels:
+                metrics[f"{split}_accuracy"] = acc
+                metrics[f"{split}_recall"] = metrics[f"{split}_recall_{labels}"]
+            log.info("selected epoch %s: %s accuracy %.4f (%s labels)", state.get("best_epoch"), split, acc, labels)
     if cfg.export:
         export_model(model, cfg, Path(cfg.export), metrics)
     atomic_write_json(metrics, out / "final_metrics.json")
@@ -592,6 +652,8 @@ def config_from_checkpoint(out: Path) -> TrainConfig:
         data = json.loads(ckpt["config"])
     except Exception as exc:
         raise ModelError(f"cannot read checkpoint {path}: {exc}; start without --resume") from exc
-    for key in ("widths", "scale_range"):
-        data[key] = tuple(data[key])
-    return TrainConfig(**data)
+    for key in ("widths", "scale_range", "stage_dropout"):
+        if key in data:
+            data[key] = tuple(data[key])
+    known = {f.name for f in dataclasses.fields(TrainConfig)}
+    return TrainConfig(**{k: v for k, v in data.items() if k in known})

@@ -1,7 +1,8 @@
-"""Networks emolab trains: a compact VGG-style CNN for CPUs and facenet-pytorch's InceptionResnetV1.
+"""Networks of emolab's own classifiers: a compact VGG-style CNN and facenet-pytorch's InceptionResnetV1.
 
 Both are rebuilt from the ``input`` section of a model card (:func:`build_from_config`), so a
-state-dict file plus its card is all the engine needs — no pickled modules.
+state-dict file plus its card is all the engine needs — no pickled modules. They live with the
+classifier, not with the training code, so the runtime never imports ``emolab.training``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from emolab.errors import ModelError
 ARCHS = ("cnn", "inception-resnet")
 
 #: Widths of the four stages of the shipped compact CNN.
-DEFAULT_WIDTHS: tuple[int, ...] = (48, 96, 192, 384)
+DEFAULT_WIDTHS: tuple[int, ...] = (32, 64, 128, 256)
 
 
-def _stage(cin: int, cout: int, convs: int) -> list[nn.Module]:
+def _stage(cin: int, cout: int, convs: int, dropout: float = 0.0) -> list[nn.Module]:
     layers: list[nn.Module] = []
     for i in range(convs):
         layers += [
@@ -30,16 +31,19 @@ def _stage(cin: int, cout: int, convs: int) -> list[nn.Module]:
             nn.ReLU(inplace=True),
         ]
     layers.append(nn.MaxPool2d(2))
+    if dropout > 0:
+        layers.append(nn.Dropout(dropout))
     return layers
 
 
 class CompactCNN(nn.Module):
-    """VGG-style stages of 3x3 conv + BN + ReLU, max-pooled, then global average pooling.
+    """VGG-style stages of 3x3 conv + BN + ReLU, max-pooled, then a small head.
 
-    Plain 3x3 VGG stages are what the strongest single nets on 48x48 FER2013 use; the
-    widths are cut so that a training run fits a 2-core CPU in under two hours, and the
-    global average pooling head keeps the parameter count small and tolerates the small
-    shifts a face detector's box introduces.
+    Plain 3x3 VGG stages are what the strongest single nets on 48x48 FER2013 use. Two heads:
+
+    * ``"fc"``: flatten the last stage's map, linear ``fc_width`` + BN + ReLU + dropout, linear
+      to the classes (the VGG recipe of ``../shared/docs/fer-recipe.md``; faster to train);
+    * ``"gap"``: global average pooling, dropout, linear (fewer parameters).
 
     Args:
         widths: channels of each stage (each stage halves the resolution).
@@ -47,6 +51,10 @@ class CompactCNN(nn.Module):
         in_channels: 1 for gray input.
         num_classes: outputs (7 emotions).
         dropout: before the final linear layer.
+        head: ``"fc"`` or ``"gap"``.
+        stage_dropout: dropout after each stage's pooling (one value per stage, or empty).
+        fc_width: width of the ``fc`` head's hidden layer.
+        input_size: side of the input image (the ``fc`` head's size depends on it).
     """
 
     def __init__(
@@ -56,17 +64,35 @@ class CompactCNN(nn.Module):
         in_channels: int = 1,
         num_classes: int = 7,
         dropout: float = 0.4,
+        head: str = "gap",
+        stage_dropout: Sequence[float] = (),
+        fc_width: int = 512,
+        input_size: int = 48,
     ) -> None:
         super().__init__()
+        if head not in ("fc", "gap"):
+            raise ModelError(f"unknown CNN head {head!r}; expected 'fc' or 'gap'")
+        drops = list(stage_dropout) or [0.0] * len(widths)
         layers: list[nn.Module] = []
         cin = in_channels
-        for width in widths:
-            layers += _stage(cin, int(width), convs_per_stage)
+        for width, drop in zip(widths, drops):
+            layers += _stage(cin, int(width), convs_per_stage, float(drop))
             cin = int(width)
         self.features = nn.Sequential(*layers)
-        self.head = nn.Sequential(
-            nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(cin, num_classes)
-        )
+        if head == "fc":
+            side = int(input_size) // 2 ** len(widths)
+            self.head = nn.Sequential(
+                nn.Flatten(),
+                nn.Linear(cin * side * side, fc_width, bias=False),
+                nn.BatchNorm1d(fc_width),
+                nn.ReLU(inplace=True),
+                nn.Dropout(dropout),
+                nn.Linear(fc_width, num_classes),
+            )
+        else:
+            self.head = nn.Sequential(
+                nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Dropout(dropout), nn.Linear(cin, num_classes)
+            )
         for m in self.modules():
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
@@ -122,6 +148,10 @@ def build_from_config(cfg: dict[str, Any]) -> nn.Module:
             in_channels=1 if cfg.get("color", "gray") == "gray" else 3,
             num_classes=int(cfg.get("num_classes", 7)),
             dropout=float(cfg.get("dropout", 0.4)),
+            head=str(cfg.get("head", "gap")),
+            stage_dropout=tuple(cfg.get("stage_dropout", ())),
+            fc_width=int(cfg.get("fc_width", 512)),
+            input_size=int(cfg.get("size", 48)),
         )
     if arch == "inception-resnet":
         return inception_resnet(int(cfg.get("num_classes", 7)))
