@@ -259,15 +259,25 @@ def _meta_problems(meta: dict[str, Any]) -> list[str]:
     ad = meta["ad"]
     if not isinstance(ad["file"], str) or not isinstance(ad["sha256"], str):
         problems.append("the ad's file name and sha256 must be text")
+    if any(isinstance(ad.get(k), str) and "\x00" in ad[k] for k in ("file", "path")):
+        problems.append("the ad's file name and path must not hold a NUL character")
     if not _is_number(ad["duration_ms"], 1.0, MAX_AD_MS):
         problems.append(f"the ad's duration_ms must be a number between 1 and {MAX_AD_MS:.0f}")
     if ad.get("fps") is not None and not _is_number(ad["fps"], 1.0, 1000.0):
         problems.append("the ad's fps must be a number between 1 and 1000")
+    if ad.get("path") is not None and not isinstance(ad["path"], str):
+        problems.append("the ad's path must be text")
+    if ad.get("size_bytes") is not None and not _is_number(ad["size_bytes"], 0):
+        problems.append("the ad's size_bytes must be a number")
     if not _is_number(meta.get("calibration_s", 0.0), 0.0, 3600.0):
         problems.append("calibration_s must be a number of seconds between 0 and 3600")
     for key in ("source", "models", "settings"):
         if meta.get(key) is not None and not isinstance(meta[key], dict):
             problems.append(f"{key} must be an object")
+    if isinstance(meta.get("models"), dict) and any(
+        v is not None and not isinstance(v, dict) for v in meta["models"].values()
+    ):
+        problems.append("each model in models must be an object")
     recorded = meta.get("settings") or {}
     if isinstance(recorded, dict):
         for name, (low, high) in RECORDED_SETTINGS.items():
