@@ -17,7 +17,8 @@ MOMENTS_MACRO = r"""{% macro moment_grid(value_label) -%}
       <div class="moment">
         {% if thumbs.get(m.frame_index) %}<img class="ad-thumb" alt="ad frame at {{ fmt_time(m.cause_ms / 1000) }}" src="{{ thumbs[m.frame_index] }}"
              data-series="{{ name }}" data-ad-ms="{{ '%.3f'|format(m.cause_ms) }}" data-peak-ms="{{ '%.3f'|format(m.ad_ms) }}" data-frame-index="{{ m.frame_index }}">{% endif %}
-        <div class="cap"><b title="peak at {{ fmt_time(m.t_s) }}; the ad frame shown is from {{ fmt_time(m.cause_ms / 1000) }}">{{ fmt_time(m.t_s) }}</b><span>{{ value_label }} = {{ "%.2f"|format(m.value) }}</span></div>
+        <div class="cap"><b title="the peak">{{ fmt_time(m.t_s) }}</b><span>{{ value_label }} = {{ "%.2f"|format(m.value) }}</span></div>
+        <div class="cap cause">ad frame at {{ fmt_time(m.cause_ms / 1000) }}</div>
       </div>
     {% else %}<div class="none">never reached {{ consts.moment_min_prob }}</div>{% endfor %}
     </div>
@@ -150,7 +151,7 @@ SESSION_TEMPLATE = (
   <tr><td>Processing rate (frames analysed per second of wall-clock time)</td><td class="num">{{ "%.1f"|format(d.quality.processed_fps) }} frames/s</td></tr>
   <tr><td>Dropped frames (delivered by the camera or video but not analysed)</td><td class="num">{{ d.quality.dropped_frames }}</td></tr>
   <tr><td>Median latency, capture to result</td><td class="num">{{ "%.0f"|format(d.quality.latency_ms_median) }} ms</td></tr>
-  <tr><td>Calibration</td><td class="num">{{ d.session.calibration_s }} s{% if d.baseline.values %} (resting level measured){% endif %} · baseline correction {{ "applied" if d.baseline.applied else "not applied" }}</td></tr>
+  <tr><td>Calibration</td><td class="num">{{ d.session.calibration_s }} s{% if d.baseline["values"] %} (resting level measured){% endif %} · baseline correction {{ "applied" if d.baseline.applied else "not applied" }}</td></tr>
   <tr><td>Models</td><td class="num">detector {{ d.session.detector }}, classifier {{ d.session.classifier }}</td></tr>
   <tr><td>Ad file</td><td class="num">{{ d.ad.file }} · sha256 {{ d.ad.sha256[:12] }}…</td></tr>
   </tbody></table>
