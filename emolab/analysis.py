@@ -103,12 +103,25 @@ def models_record(pipeline: Pipeline) -> dict[str, Any]:
     }
 
 
+#: Ad checks already made in this process, by ad checksum and detection settings: a batch of
+#: respondents watching one ad decodes it once.
+_AD_FACE_CHECKS: dict[tuple, dict[str, int]] = {}
+
+
 def ad_face_check(ad: AdInfo, pipeline: Pipeline, samples: int = AD_FACE_SAMPLES) -> dict[str, int]:
     """In how many of ``samples`` evenly spaced frames of the ad the pipeline finds a face.
 
     Recorded in ``session.json`` so the swap warning can be computed from the session alone.
     The pipeline is reset afterwards (no viewer carries over into the session).
     """
+    st = pipeline.settings
+    key = (ad.sha256, pipeline.choices[0].name, st.detect_max_side, st.detect_threshold, st.min_face_px, samples)
+    if key not in _AD_FACE_CHECKS:
+        _AD_FACE_CHECKS[key] = _count_ad_faces(ad, pipeline, samples)
+    return dict(_AD_FACE_CHECKS[key])
+
+
+def _count_ad_faces(ad: AdInfo, pipeline: Pipeline, samples: int) -> dict[str, int]:
     times = [(i + 0.5) * ad.duration_ms / samples for i in range(samples)]
     images = grab_frames(Path(ad.path), times, max_side=pipeline.settings.detect_max_side)
     with_face = 0

@@ -22,7 +22,7 @@ from emolab.modelcards import absolute_paths_in, discover_cards, load_card
 from emolab.pipeline import FaceResult, FrameResult, Pipeline
 from emolab.report import build_study_report
 from emolab.session import SessionWriter, load_session, rebuild_summary
-from emolab.session.quality import MAX_DROPPED_SHARE, MIN_AD_COVERAGE, MIN_FACE_RATIO, MIN_SAMPLE_FPS
+from emolab.session.quality import CODES, MAX_DROPPED_SHARE, MIN_AD_COVERAGE, MIN_FACE_RATIO, MIN_SAMPLE_FPS
 from emolab.settings import Settings
 from tests.conftest import REPO, make_pipeline
 
@@ -93,6 +93,10 @@ def test_each_warning_is_computed_from_the_session_and_rebuilt(tmp_path, case, c
     assert rebuild_summary(folder)["warnings"] == summary["warnings"]
     assert main(["summary", "--rebuild", str(folder)]) == 0
     assert json.loads(capsys.readouterr().out)["warnings"] == summary["warnings"]
+
+
+def test_every_warning_code_has_a_case():
+    assert {code for _, _, expected in CASES.values() for code in expected} == set(CODES)
 
 
 def test_warning_texts_state_the_numbers_and_thresholds(tmp_path):

@@ -129,10 +129,6 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
         summary = {**compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s), "warnings": raw_summary["warnings"]}
     curves = frame_curves(tl)
     coverage, face_share = ad_time_shares(tl, duration_ms)
-    # Sampling density over ad time (not processing throughput: offline analysis may run slower
-    # than real time without losing frames).
-    covered = summary["ad_seconds_covered"]
-    sample_fps = (summary["frames"] - 1) / covered if covered > 0 else 0.0
     notes = []
     if meta.get("status") != "complete":
         notes.append(
@@ -170,7 +166,7 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
                 "face_time_share": face_share,
                 "ad_coverage": coverage,
                 "processed_fps": summary["processed_fps"],
-                "sample_fps": sample_fps,
+                "sample_fps": quality.sample_fps(summary),
                 "dropped_frames": summary["dropped_frames"],
                 "latency_ms_median": summary["latency_ms_median"],
                 "trustworthy": not summary["warnings"],

@@ -69,16 +69,15 @@ def session_warnings(meta: dict[str, Any], tl: Timeline, summary: dict[str, Any]
                 "or the light or the camera angle was poor.",
             )
         )
-    covered_s = float(summary["ad_seconds_covered"])
-    if frames > 1 and covered_s > 0:
-        sample_fps = (frames - 1) / covered_s
-        if sample_fps < MIN_SAMPLE_FPS:
+    if frames > 1 and summary["ad_seconds_covered"] > 0:
+        fps = sample_fps(summary)
+        if fps < MIN_SAMPLE_FPS:
             out.append(
                 _warning(
                     "low_fps",
-                    f"Only {sample_fps:.1f} frames were analysed per second of ad time (at least "
+                    f"Only {fps:.1f} frames were analysed per second of ad time (at least "
                     f"{MIN_SAMPLE_FPS:g} expected): processing was too slow for the ad's pace, and a reaction "
-                    f"shorter than {1.0 / sample_fps:.1f} s can fall between two analysed frames. Choose a "
+                    f"shorter than {1.0 / fps:.1f} s can fall between two analysed frames. Choose a "
                     "faster face detector ('emolab models') or close other programs.",
                 )
             )
@@ -107,6 +106,16 @@ def session_warnings(meta: dict[str, Any], tl: Timeline, summary: dict[str, Any]
                 )
             )
     return out
+
+
+def sample_fps(summary: dict[str, Any]) -> float:
+    """Frames analysed per second of ad time.
+
+    Not per second of wall-clock time: offline analysis may run slower than real time without
+    missing anything.
+    """
+    covered_s = float(summary["ad_seconds_covered"])
+    return (int(summary["frames"]) - 1) / covered_s if covered_s > 0 else 0.0
 
 
 def reaction_face_ratio(tl: Timeline) -> float:
