@@ -1,23 +1,99 @@
-"""Offline analysis: a recorded reaction video against the ad it was filmed watching."""
+"""Offline analysis: a recorded reaction video against the ad it was filmed watching.
+
+The offset rule: ``offset_s`` is how many seconds the recording started before the ad, so
+reaction second ``t`` is ad second ``t - offset_s`` (the recording started 2 s before the ad:
+``offset_s = 2``; reaction second 5 is ad second 3).
+"""
 
 from __future__ import annotations
 
 import logging
+import math
+import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from emolab.capture.prefetch import Prefetcher
-from emolab.capture.sources import VideoFileSource
-from emolab.errors import EmolabError
-from emolab.media import probe_ad
+from emolab.capture.sources import Frame, VideoFileSource
+from emolab.errors import EmolabError, InputError
+from emolab.media import AdInfo, grab_frames, probe_ad
 from emolab.pipeline import Pipeline
+from emolab.session.quality import SWAP_REACTION_FACE_RATIO
 from emolab.session.store import SessionWriter
 from emolab.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Progress = Callable[[int, int | None], None]
+
+#: Frames sampled evenly from the ad to see whether it shows faces (for the warning that the ad
+#: and the reaction may be swapped). Eight cost well under a second and tell "faces throughout"
+#: from "a face now and then".
+AD_FACE_SAMPLES = 8
+
+OFFSET_RULE = (
+    "The offset is how many seconds the recording started before the ad: if it started 2 s before "
+    "the ad, use --offset 2 (reaction second 5 is then ad second 3); if it started after the ad "
+    "began, the offset is negative."
+)
+
+
+@dataclass(frozen=True)
+class AnalysisInputs:
+    """An ad and a reaction video that can be analysed together (see :func:`check_inputs`)."""
+
+    ad: AdInfo
+    reaction: Path
+    reaction_fps: float
+    reaction_frames: int | None  # None when the container does not say
+    offset_s: float
+
+    @property
+    def reaction_seconds(self) -> float | None:
+        return None if self.reaction_frames is None else self.reaction_frames / self.reaction_fps
+
+
+def check_inputs(
+    ad: str | Path, reaction: str | Path, offset_s: float = 0.0, out: str | Path | None = None
+) -> AnalysisInputs:
+    """Probe the ad and the reaction, and refuse combinations that cannot give a session.
+
+    Reads the two files' headers (and the ad's checksum) only: no model is loaded and nothing
+    is written, so a refused analysis leaves no trace.
+
+    Raises:
+        SourceError: a file is missing or not a decodable video.
+        InputError: the offset is not a number, or places the whole reaction before or after the
+            ad, or ``out`` is a folder that already holds files.
+    """
+    if out is not None and Path(out).is_dir() and any(Path(out).iterdir()):
+        raise InputError(f"session folder {out} is not empty; choose a new folder for --out")
+    if not math.isfinite(offset_s):
+        raise InputError(f"--offset must be a number of seconds, got {offset_s}. {OFFSET_RULE}")
+    ad_info = probe_ad(ad)
+    with VideoFileSource(reaction, realtime=False) as source:
+        fps, frames = source.fps, source.frame_count
+    ad_s = ad_info.duration_ms / 1000.0
+    # Reaction second t is ad second t - offset_s.
+    first_ad_s = -offset_s
+    if first_ad_s > ad_s:
+        raise InputError(
+            f"with --offset {offset_s:g} the reaction starts at ad second {first_ad_s:.1f}, after the "
+            f"{ad_s:.1f} s ad has ended: no frame of {Path(reaction).name} falls during the ad. {OFFSET_RULE}"
+        )
+    if frames:
+        last_ad_s = (frames - 1) / fps - offset_s
+        if last_ad_s < 0:
+            raise InputError(
+                f"with --offset {offset_s:g} the {frames / fps:.1f} s reaction ends at ad second "
+                f"{last_ad_s:.1f}, before the ad starts: no frame of {Path(reaction).name} falls during "
+                f"the ad. {OFFSET_RULE}"
+            )
+    return AnalysisInputs(
+        ad=ad_info, reaction=Path(reaction), reaction_fps=fps, reaction_frames=frames, offset_s=offset_s
+    )
 
 
 def models_record(pipeline: Pipeline) -> dict[str, Any]:
@@ -29,6 +105,35 @@ def models_record(pipeline: Pipeline) -> dict[str, Any]:
     }
 
 
+#: Ad checks already made in this process, by ad checksum and detection settings: a batch of
+#: respondents watching one ad decodes it once.
+_AD_FACE_CHECKS: dict[tuple, dict[str, int]] = {}
+
+
+def ad_face_check(ad: AdInfo, pipeline: Pipeline, samples: int = AD_FACE_SAMPLES) -> dict[str, int]:
+    """In how many of ``samples`` evenly spaced frames of the ad the pipeline finds a face.
+
+    Recorded in ``session.json`` so the swap warning can be computed from the session alone.
+    The pipeline is reset afterwards (no viewer carries over into the session).
+    """
+    st = pipeline.settings
+    key = (ad.sha256, pipeline.choices[0].name, st.detect_max_side, st.detect_threshold, st.min_face_px, samples)
+    if key not in _AD_FACE_CHECKS:
+        _AD_FACE_CHECKS[key] = _count_ad_faces(ad, pipeline, samples)
+    return dict(_AD_FACE_CHECKS[key])
+
+
+def _count_ad_faces(ad: AdInfo, pipeline: Pipeline, samples: int) -> dict[str, int]:
+    times = [(i + 0.5) * ad.duration_ms / samples for i in range(samples)]
+    images = grab_frames(Path(ad.path), times, max_side=pipeline.settings.detect_max_side)
+    with_face = 0
+    for index, image in sorted(images.items()):
+        frame = Frame(image=image, index=index, timestamp_ms=index * 1000.0 / ad.fps, captured_at=time.monotonic())
+        with_face += bool(pipeline.process(frame).faces)
+    pipeline.reset()
+    return {"frames_sampled": len(images), "frames_with_face": with_face}
+
+
 def analyze_video(
     ad: str | Path,
     reaction: str | Path,
@@ -38,49 +143,68 @@ def analyze_video(
     respondent: str | None = None,
     pipeline: Pipeline | None = None,
     progress: Progress | None = None,
+    inputs: AnalysisInputs | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """Analyse ``reaction`` against ``ad`` and write a session folder.
 
-    Reaction time ``t`` is ad time ``t - offset_s`` (a positive offset means the recording
-    started before the ad). Returns the folder and its summary. If analysis fails midway,
-    the session keeps every frame analysed so far and is marked ``failed``.
+    Reaction second ``t`` is ad second ``t - offset_s`` (a positive offset means the recording
+    started before the ad). Impossible inputs are refused before any work (see
+    :func:`check_inputs`; pass its result as ``inputs`` to skip probing twice). Returns the
+    folder and its summary. If analysis fails midway, the session keeps every frame analysed so
+    far and is marked ``failed``.
+
+    Raises:
+        InputError: the inputs cannot give a session; nothing was written.
     """
-    ad_info = probe_ad(ad)
-    source = VideoFileSource(reaction, realtime=False)
+    inputs = inputs or check_inputs(ad, reaction, offset_s, out)
     pipeline = pipeline or Pipeline.from_settings(settings)
     pipeline.reset()
     respondent = respondent or Path(reaction).stem
-    writer = SessionWriter.create(
-        settings.sessions_dir,
-        respondent=respondent,
-        ad=ad_info,
-        source={
-            "kind": "video",
-            "file": Path(reaction).name,
-            "path": str(Path(reaction).resolve()),
-            "fps": source.fps,
-            "frame_count": source.frame_count,
-            "offset_s": offset_s,
-        },
-        models=models_record(pipeline),
-        settings=settings.to_dict(),
-        calibration_s=settings.calibration_s,
-        folder=Path(out) if out else None,
-        extra={"mode": "offline"},
-    )
+    source = VideoFileSource(reaction, realtime=False)
+    try:
+        writer = SessionWriter.create(
+            settings.sessions_dir,
+            respondent=respondent,
+            ad=inputs.ad,
+            source={
+                "kind": "video",
+                "file": Path(reaction).name,
+                "path": str(Path(reaction).resolve()),
+                "fps": source.fps,
+                "frame_count": source.frame_count,
+                "offset_s": inputs.offset_s,
+            },
+            models=models_record(pipeline),
+            settings=settings.to_record(),
+            calibration_s=settings.calibration_s,
+            folder=Path(out) if out else None,
+            extra={"mode": "offline"},
+        )
+    except BaseException:
+        source.close()
+        raise
     log.info("analysing %s against %s into %s with %s", reaction, ad, writer.folder, pipeline.describe())
-    offset_ms = offset_s * 1000.0
+    offset_ms = inputs.offset_s * 1000.0
+    ad_frames = ad_face_frames = 0
     try:
         with source:
             frames = Prefetcher(source)
             try:
                 for frame in frames:
                     result = pipeline.process(frame)
-                    writer.write(result, frame.timestamp_ms - offset_ms)
+                    ad_ms = frame.timestamp_ms - offset_ms
+                    writer.write(result, ad_ms)
+                    if writer.phase(ad_ms) == "ad":
+                        ad_frames += 1
+                        ad_face_frames += result.has_face
                     if progress is not None:
                         progress(writer.frames, source.frame_count)
             finally:
                 frames.close()
+        # Only a reaction with few faces can be a swapped ad: look at the ad's frames then, not
+        # on every analysis (decoding them costs seconds for a long high-resolution ad).
+        if ad_face_frames < SWAP_REACTION_FACE_RATIO * max(ad_frames, 1):
+            writer.meta["ad_face_check"] = ad_face_check(inputs.ad, pipeline)
     except (EmolabError, KeyboardInterrupt) as exc:
         writer.close(status="failed", reason=str(exc) or type(exc).__name__)
         raise

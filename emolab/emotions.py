@@ -12,6 +12,13 @@ EMOTIONS: tuple[str, ...] = ("angry", "disgust", "fear", "happy", "sad", "surpri
 #: The three groups, in report order.
 GROUPS: tuple[str, ...] = ("positive", "negative", "neutral")
 
+#: A group's name wherever it sits beside emotion names (CSV columns, flat JSON keys): the
+#: neutral group and the neutral emotion would otherwise share a name.
+GROUP_KEYS: tuple[str, ...] = tuple(f"group_{g}" for g in GROUPS)
+
+#: Every series emolab draws and exports: the seven emotions, then the three groups.
+SERIES: tuple[str, ...] = EMOTIONS + GROUP_KEYS
+
 GROUP_OF: dict[str, str] = {
     "happy": "positive",
     "surprise": "positive",
@@ -34,6 +41,18 @@ _ALIASES: dict[str, str] = {
     "surprised": "surprise",
     "calm": "neutral",
 }
+
+
+def group_key(group: str) -> str:
+    """The unambiguous key of a group (``"neutral"`` -> ``"group_neutral"``)."""
+    if group not in GROUPS:
+        raise ValueError(f"unknown group {group!r}; expected one of {', '.join(GROUPS)}")
+    return f"group_{group}"
+
+
+def series_label(name: str) -> str:
+    """What a series is called on screen: an emotion's name, or a group's bare name."""
+    return name.removeprefix("group_")
 
 
 def canonical_label(name: str) -> str:

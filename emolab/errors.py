@@ -27,6 +27,17 @@ class SessionError(EmolabError):
     """A session folder that is missing, malformed or cannot be written."""
 
 
+class InputError(EmolabError):
+    """Inputs that cannot work together (e.g. an offset placing the reaction outside the ad).
+
+    Raised before any work is done: nothing is loaded and no session folder is created.
+    """
+
+
+class DisplayError(EmolabError):
+    """No screen to open the window on."""
+
+
 class SettingsError(EmolabError):
     """An invalid setting (unknown key, wrong type, out of range)."""
 

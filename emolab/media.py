@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import cv2
+import numpy as np
 
 from emolab.errors import SourceError
 from emolab.modelcards import sha256_of
@@ -66,6 +68,49 @@ def probe_ad(path: str | Path) -> AdInfo:
             height=frame.shape[0],
             frame_count=count,
         )
+    finally:
+        cap.release()
+
+
+def frame_index_at(t_ms: float, fps: float) -> int:
+    """The ad frame shown at ``t_ms`` (same rule as :func:`emolab.media.read_frame_at`)."""
+    return max(0, int(t_ms * fps / 1000.0))
+
+
+def shrink(frame: np.ndarray, max_side: int) -> np.ndarray:
+    if max(frame.shape[:2]) <= max_side:
+        return frame
+    s = max_side / max(frame.shape[:2])
+    return cv2.resize(frame, (round(frame.shape[1] * s), round(frame.shape[0] * s)), interpolation=cv2.INTER_AREA)
+
+
+def grab_frames(path: Path, times_ms: Iterable[float], max_side: int) -> dict[int, np.ndarray]:
+    """Decode the ad once, front to back, keeping the frames shown at ``times_ms``.
+
+    One sequential pass is much faster than seeking per thumbnail in long-GOP H.264.
+
+    Returns:
+        Frame index → shrunken BGR frame (indices past the end are missing).
+    """
+    cap = cv2.VideoCapture(str(path))
+    try:
+        if not cap.isOpened():
+            raise SourceError(f"cannot open ad {path}; it must stay where the session says it was")
+        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        wanted = sorted({frame_index_at(t, fps) for t in times_ms})
+        out: dict[int, np.ndarray] = {}
+        index = 0
+        for target in wanted:
+            while index < target:
+                if not cap.grab():
+                    return out
+                index += 1
+            ok, frame = cap.read()
+            if not ok:
+                return out
+            out[target] = shrink(frame, max_side)
+            index += 1
+        return out
     finally:
         cap.release()
 

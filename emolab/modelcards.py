@@ -10,8 +10,9 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 from typing import Any
 
 from emolab.errors import ModelError
@@ -62,13 +63,17 @@ class ModelCard:
         return dataclasses.replace(self, weights_override=Path(path))
 
     def to_dict(self) -> dict[str, Any]:
-        """The card as stored in a session's ``session.json``."""
+        """The card as stored in a session's ``session.json``.
+
+        It names the weights file, and keeps no path of the machine the model was trained on or
+        emolab was installed on: absolute paths in the card's text become their last part.
+        Only a weights file the user pointed at elsewhere keeps its full path.
+        """
         out = {
             "name": self.name,
             "task": self.task,
             "backend": self.backend,
             "file": self.file,
-            "weights": str(self.weights_path) if self.weights_path else None,
             "labels": list(self.labels),
             "input": self.input,
             "license": self.license,
@@ -79,7 +84,41 @@ class ModelCard:
             "date": self.date,
         }
         out.update(self.extra)
+        out = without_local_paths(out)
+        out["weights"] = str(self.weights_override) if self.weights_override is not None else self.file
         return out
+
+
+#: An absolute path inside a text: POSIX (two parts at least, so "/255" is not one), in the home
+#: folder (``~/...``), or Windows (``C:\...``). A slash right after a word character, a dot or
+#: another slash starts no path (``48/96``, ``../shared``, ``https://...``).
+ABSOLUTE_PATH = re.compile(
+    r"(?<![\w.:/~\\-])(?:/[\w.@+-]+){2,}/?"
+    r"|(?<![\w])~[/\\][^\s\"',;)]*"
+    r"|(?<![\w])[A-Za-z]:[\\/][^\s\"',;)]*"
+)
+
+
+def absolute_paths_in(value: Any) -> list[str]:
+    """Every absolute path in the strings of ``value`` (dicts, lists and strings, recursively)."""
+    if isinstance(value, str):
+        return ABSOLUTE_PATH.findall(value)
+    if isinstance(value, dict):
+        return [p for k, v in value.items() for p in absolute_paths_in(k) + absolute_paths_in(v)]
+    if isinstance(value, (list, tuple)):
+        return [p for v in value for p in absolute_paths_in(v)]
+    return []
+
+
+def without_local_paths(value: Any) -> Any:
+    """A copy of ``value`` whose strings name files by their last part instead of an absolute path."""
+    if isinstance(value, str):
+        return ABSOLUTE_PATH.sub(lambda m: PureWindowsPath(m.group(0).rstrip("/\\")).name, value)
+    if isinstance(value, dict):
+        return {k: without_local_paths(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [without_local_paths(v) for v in value]
+    return value
 
 
 _KNOWN = {

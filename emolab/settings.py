@@ -15,6 +15,9 @@ from emolab.errors import SettingsError
 ENV_PREFIX = "EMOLAB_"
 #: Settings renamed since an earlier release: old name -> new name (old files keep loading).
 _RENAMED = {"torch_threads": "model_threads"}
+#: Facial reactions come within a second or two; a longer delay would pair a peak with an
+#: unrelated moment of the ad.
+MAX_REACTION_DELAY_S = 3.0
 
 
 def default_models_dir() -> Path:
@@ -65,6 +68,11 @@ class Settings:
     #: A group's run of consecutive face frames must last this long to count as a "trace".
     trace_min_s: float = 0.5
     calibration_s: float = 0.0
+    #: A face reacts after what caused it: distinct facial-muscle (EMG) reactions to emotional
+    #: pictures appear 300-400 ms after the picture does (Dimberg & Thunberg 1998, Scand. J.
+    #: Psychol. 39:39-45), and the movement a camera sees follows the muscle activity. A key
+    #: moment's emotion peak is shown with the ad frame on screen this long before it.
+    reaction_delay_s: float = 0.5
     #: Intra-op threads of each model (ONNX Runtime or PyTorch). One is the robust choice: with
     #: two, spinning worker threads collide with the ad's decoder and the UI on a 2-core machine
     #: and a frame can take 40x longer; the pipeline gets its parallelism from its own threads.
@@ -87,6 +95,10 @@ class Settings:
         for name in ("smoothing_s", "track_timeout_s", "trace_min_s", "calibration_s", "redetect_s"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{name} must not be negative, got {getattr(self, name)}")
+        if not 0.0 <= self.reaction_delay_s <= MAX_REACTION_DELAY_S:
+            raise SettingsError(
+                f"reaction_delay_s must be between 0 and {MAX_REACTION_DELAY_S:g} s, got {self.reaction_delay_s}"
+            )
 
     @classmethod
     def keys(cls) -> list[str]:
@@ -129,6 +141,18 @@ class Settings:
         for key, value in out.items():
             if isinstance(value, Path):
                 out[key] = str(value)
+        return out
+
+    def to_record(self) -> dict[str, Any]:
+        """The settings as a session's ``session.json`` records them.
+
+        ``models_dir`` is left out unless the user chose it: emolab's own folder (a source
+        checkout, or a frozen app's temporary bundle) says nothing about the session and would
+        carry paths of the machine emolab was installed or built on.
+        """
+        out = self.to_dict()
+        if Path(self.models_dir).resolve() == default_models_dir().resolve():
+            del out["models_dir"]
         return out
 
 

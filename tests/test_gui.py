@@ -138,6 +138,12 @@ def test_demo_screening_with_calibration(make_window, qtbot, tmp_path) -> None: 
     assert np.all(np.diff(tl.ad_ms[_frames(tl)]) >= 0), "ad time went backwards"
     assert window.state == "idle" and str(outcome.folder) in window.message.label.text()
     assert window.act_report.isEnabled() and window.start_btn.isEnabled()
+    # Stopped 3.5 s into an 8 s ad: the session says it covers only part of the ad, and the
+    # window shows the engine's warning at the end of the screening.
+    assert "partial_coverage" in [w["code"] for w in outcome.summary["warnings"]]
+    assert window.message.kind == "warning" and "should not be trusted" in window.message.label.text()
+    for warning in outcome.summary["warnings"]:
+        assert warning["text"] in window.message.label.text()
 
 
 def test_pause_keeps_ad_time_and_timeline_consistent(make_window, qtbot, tmp_path) -> None:  # noqa: ANN001
@@ -219,6 +225,18 @@ def test_report_actions_build_real_reports(make_window, tmp_path, monkeypatch) -
     window.open_study(tmp_path / "nothing-here")
     assert window.message.kind in ("warning", "error") and "no emolab session" in window.message.label.text()
     assert len(opened) == 2
+
+    # No browser or file manager: say where the file is, and offer to copy its path.
+    from PySide6.QtGui import QGuiApplication
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", lambda url: False)
+    for action, path in ((window.open_report, session / "report.html"), (window.open_folder, session)):
+        action()
+        assert window.message.kind == "warning" and str(path) in window.message.label.text()
+        (copy,) = [b for b in window.message.buttons() if b.text() == "Copy path"]
+        copy.click()
+        assert QGuiApplication.clipboard().text() == str(path)
+        assert window.message.kind == "info" and str(path) in window.message.label.text()
 
 
 def test_russian_translation_is_shipped() -> None:
@@ -393,7 +411,9 @@ def test_choices_are_remembered_between_runs(make_window, tmp_path) -> None:  # 
     )
     first.close()
     second = make_window(show=False)  # same settings file, no command-line choices
-    assert second.setup.ad_edit.text() == str(ad.resolve()) and second.setup.camera_spec() == str(ad)
+    assert second.setup.ad_path == str(ad.resolve()) and second.setup.camera_spec() == str(ad.resolve())
+    # The field shows the file name (a long path would hide it); the tooltip has the full path.
+    assert second.setup.ad_edit.text() == "ad.mp4" and second.setup.ad_edit.toolTip() == str(ad.resolve())
     assert second.setup.calibration_spin.value() == 3 and second.setup.sessions_edit.text() == str(
         tmp_path / "sessions"
     )
@@ -523,7 +543,8 @@ def test_dropping_a_video_opens_it_as_the_ad(make_window, tmp_path) -> None:  # 
         QPointF(10, 10), Qt.DropAction.CopyAction, mime, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier
     )
     window.dropEvent(event)
-    assert window.setup.ad_edit.text() == str(ad.resolve()) and window.recent[0] == str(ad.resolve())
+    assert window.setup.ad_path == str(ad.resolve()) and window.recent[0] == str(ad.resolve())
+    assert window.setup.ad_edit.text() == "dropped.mp4"
 
 
 def test_results_only_fill_buffers_and_the_timer_draws(qtbot, monkeypatch) -> None:  # noqa: ANN001
@@ -551,3 +572,45 @@ def test_results_only_fill_buffers_and_the_timer_draws(qtbot, monkeypatch) -> No
     for i in range(5):
         ring.append(float(i), np.array([i]))
     assert ring.data()[0].tolist() == [2.0, 3.0, 4.0] and len(ring) == 3
+
+
+def test_camera_file_is_stored_absolute_like_the_ad(make_window, tmp_path, monkeypatch) -> None:  # noqa: ANN001
+    """Relative paths on the command line are remembered as absolute ones (both of them)."""
+    from emolab.demo import make_demo_ad
+
+    make_demo_ad(tmp_path / "ad.mp4", seconds=1.0)
+    make_demo_ad(tmp_path / "cam.mp4", seconds=1.0)
+    monkeypatch.chdir(tmp_path)
+    first = make_window("--ad", "ad.mp4", "--camera", "cam.mp4", show=False)
+    assert first.setup.ad_path == str((tmp_path / "ad.mp4").resolve())
+    assert first.setup.camera_spec() == str((tmp_path / "cam.mp4").resolve())
+    assert first.setup.plan().camera == first.setup.camera_spec()
+    first.close()
+    monkeypatch.chdir(REPO)
+    second = make_window(show=False)
+    assert second.setup.camera_spec() == str((tmp_path / "cam.mp4").resolve())
+    assert second.setup.camera_combo.currentText() == "cam.mp4"
+
+
+def test_window_and_reports_share_one_palette(make_window) -> None:  # noqa: ANN001
+    from emolab.palette import EMOTION_COLORS, GROUP_COLORS
+
+    window = make_window(show=False)
+    for e, line in window.curves.emotion_lines.items():
+        assert line.opts["pen"].color().name() == EMOTION_COLORS[e]
+    for g, line in window.curves.group_lines.items():
+        assert line.opts["pen"].color().name() == GROUP_COLORS[g]
+
+
+def test_recent_button_leaves_room_for_its_arrow(make_window, tmp_path) -> None:  # noqa: ANN001
+    from PySide6.QtGui import QFontMetrics
+
+    from emolab.demo import make_demo_ad
+
+    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=1.0)
+    window = make_window("--ad", str(ad))
+    button = window.setup.recent_menu_btn
+    assert button.menu() is window.setup.recent_menu and button.isEnabled()
+    text_width = QFontMetrics(button.font()).horizontalAdvance(button.text())
+    # (A tool button with an instant-popup menu drew its arrow over the text: 17 px to spare.)
+    assert button.width() >= text_width + 30, "text and menu arrow each get their own room"

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import cv2
+import markupsafe
 import numpy as np
 import pytest
 
@@ -182,12 +183,15 @@ def test_demo_report_numbers_scenes_and_thumbnails(demo_session):
             assert moments[0]["value"] == pytest.approx(float(np.nanmax(y)), abs=1e-12)
             assert [m["value"] for m in moments] == sorted((m["value"] for m in moments), reverse=True)
         for m in moments:
+            # The ad frame shown is the one on screen reaction_delay_s before the peak.
+            assert m["cause_ms"] == pytest.approx(max(0.0, m["ad_ms"] - 500.0), abs=1e-6)
             tag = next(
                 i
                 for i in images(page)
-                if i.get("data-series") == name and float(i["data-ad-ms"]) == pytest.approx(m["ad_ms"], abs=1e-3)
+                if i.get("data-series") == name and float(i["data-peak-ms"]) == pytest.approx(m["ad_ms"], abs=1e-3)
             )
-            scene = min(3, int(m["ad_ms"] // 1000))
+            assert float(tag["data-ad-ms"]) == pytest.approx(m["cause_ms"], abs=1e-3)
+            scene = min(3, int(m["cause_ms"] // 1000))
             corner = decode_data_uri(tag["src"])[2:12, -40:-5].reshape(-1, 3).mean(axis=0)
             assert np.abs(corner - SCENES[scene][0]).max() < 16, (name, m)
 
@@ -281,6 +285,11 @@ def test_poor_session_is_flagged(shared_sessions):
     assert not q["trustworthy"] and q["face_time_share"] < 0.7
     assert q["face_time_share"] == pytest.approx(2.4 / 14.047, abs=0.05)
     assert "too poor to trust" in page and "Data quality warning" in page
+    # The report shows the warnings the session itself carries (summary.json), word for word.
+    summary = json.loads((shared_sessions["late"] / "summary.json").read_text())
+    assert q["warnings"] == summary["warnings"] and "partial_coverage" in [w["code"] for w in q["warnings"]]
+    for w in summary["warnings"]:
+        assert str(markupsafe.escape(w["text"])) in page
 
 
 @needs_shared

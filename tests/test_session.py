@@ -16,7 +16,6 @@ from emolab.errors import SessionError
 from emolab.media import AdInfo
 from emolab.pipeline import FaceResult, FrameResult
 from emolab.session import COLUMNS, SessionWriter, load_session, rebuild_summary, summary_for
-from emolab.session.metrics import compute_summary
 from tests.conftest import REPO
 
 AD = AdInfo("ad.mp4", "/x/ad.mp4", 10, "0" * 64, 1500.0, 10.0, 64, 48, 15)
@@ -192,4 +191,5 @@ def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips, classifier
     assert json.loads((out / "session.json").read_text())["status"] == "recording"
     summary = rebuild_summary(out)
     assert summary["frames_total"] >= written_before_kill >= 4
-    assert compute_summary(load_session(out).timeline, 0.5, 0.5) == summary
+    session = load_session(out)
+    assert summary_for(session.meta, session.timeline) == summary

@@ -16,7 +16,7 @@ from scipy import stats
 from emolab.analysis import analyze_video
 from emolab.cli.main import main
 from emolab.demo import SCENES, make_demo_ad, make_demo_camera
-from emolab.emotions import EMOTIONS, GROUP_OF, GROUPS
+from emolab.emotions import EMOTIONS, GROUP_OF, GROUPS, SERIES
 from emolab.errors import SessionError
 from emolab.media import read_frame_at
 from emolab.report import build_study_report
@@ -63,7 +63,7 @@ def images(page: str) -> list[dict[str, str]]:
 def expected_per_second(folders: list[Path], duration_s: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, dict]:
     """Mean, CI and share of respondents per second, recomputed from the CSV text alone."""
     n_sec = math.ceil(duration_s - 1e-9)
-    names = EMOTIONS + GROUPS
+    names = SERIES
     per = np.full((len(folders), n_sec, len(names)), np.nan)
     dom = np.full((len(folders), n_sec), "", dtype=object)
     for r, folder in enumerate(folders):
@@ -110,7 +110,7 @@ def test_study_numbers_match_the_timelines(study_inputs, capsys):
     mean, low, share, extra = expected_per_second(study_inputs["sessions"], duration_s)
     ps = data["per_second"]
     assert ps["seconds"] == list(range(len(mean)))
-    for k, name in enumerate(EMOTIONS + GROUPS):
+    for k, name in enumerate(SERIES):
         np.testing.assert_allclose(np.array(ps["mean"][name], dtype=float), mean[:, k], atol=1e-9)
         np.testing.assert_allclose(np.array(ps["ci_low"][name], dtype=float), low[:, k], atol=1e-9)
     for g in GROUPS:
@@ -132,7 +132,7 @@ def test_study_numbers_match_the_timelines(study_inputs, capsys):
         curves = list(csv.DictReader(fh))
     assert len(curves) == len(mean)
     for i, row in enumerate(curves):
-        for name in ("happy", "positive"):
+        for name in ("happy", "group_positive", "neutral", "group_neutral"):
             v = ps["mean"][name][i]
             assert (
                 (row[f"{name}_mean"] == "") if v is None else float(row[f"{name}_mean"]) == pytest.approx(v, rel=1e-5)
@@ -210,7 +210,9 @@ def test_study_of_real_face_against_real_ad(tmp_path):
     data = read_data(page)
     assert data["ad"]["file"] == "DogDog8.mp4" and data["n_respondents"] == 2
     assert all(not r["trustworthy"] for r in data["respondents"]), "2.4 s of face in a 14 s ad is too little"
-    assert "less than 70%" in page
+    for r in data["respondents"]:
+        assert "partial_coverage" in [w["code"] for w in r["warnings"]]
+    assert "poor data: partial_coverage" in page and "have data-quality warnings" in page
     tags = [i for i in images(page) if "data-series" in i]
     assert tags
     for tag in tags:

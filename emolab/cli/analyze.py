@@ -7,7 +7,7 @@ import json
 import sys
 from pathlib import Path
 
-from emolab.cli.common import add_model_options, settings_from_args
+from emolab.cli.common import add_model_options, print_warnings, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -15,7 +15,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "analyze",
         help="analyse a recorded reaction video against an ad",
         description="Analyse a reaction video against the ad it was filmed watching. "
-        "Reaction time t is ad time t - OFFSET.",
+        "OFFSET is how many seconds the recording started before the ad: reaction second t is ad "
+        "second t - OFFSET (the recording started 2 s before the ad: --offset 2; reaction second 5 "
+        "is ad second 3).",
     )
     p.add_argument("--ad", required=True, type=Path, help="the ad's video file")
     p.add_argument("--reaction", required=True, type=Path, help="the respondent's recorded video")
@@ -24,7 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=float,
         default=0.0,
         metavar="SECONDS",
-        help="seconds the recording started before the ad (default 0)",
+        help="seconds the recording started before the ad (negative: after the ad began; default 0)",
     )
     p.add_argument(
         "--out", type=Path, default=None, help="session folder to create (default: a new folder in the sessions folder)"
@@ -46,10 +48,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from emolab.analysis import analyze_video
+    from emolab.analysis import analyze_video, check_inputs
     from emolab.pipeline import Pipeline
 
     settings = settings_from_args(args, sessions_dir=args.sessions_dir, calibration_s=args.calibration)
+    inputs = check_inputs(args.ad, args.reaction, args.offset, args.out)  # refuse impossible inputs before any work
     print("Loading models...", file=sys.stderr)
     pipeline = Pipeline.from_settings(settings)
     print(f"Using {pipeline.describe()}", file=sys.stderr)
@@ -70,10 +73,12 @@ def run(args: argparse.Namespace) -> int:
             respondent=args.respondent,
             pipeline=pipeline,
             progress=progress,
+            inputs=inputs,
         )
     finally:
         bar.close()
     print(f"Session written to {folder}")
     shown = {k: summary[k] for k in ("frames", "face_ratio", "group_share", "eei", "emonps", "processed_fps")}
     print(json.dumps(shown, indent=2))
+    print_warnings(summary)
     return 0

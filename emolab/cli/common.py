@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
+from typing import Any
 
 from emolab.settings import Settings
 
@@ -35,3 +37,9 @@ def settings_from_args(args: argparse.Namespace, **overrides: object) -> Setting
         changes["models_dir"] = args.models_dir
     changes.update({k: v for k, v in overrides.items() if v is not None})
     return settings.replace(**changes) if changes else settings
+
+
+def print_warnings(summary: dict[str, Any]) -> None:
+    """The session's data-quality warnings, one per line on stderr, so no one misses them."""
+    for warning in summary.get("warnings") or []:
+        print(f"emolab: warning: {warning['text']}", file=sys.stderr)

@@ -6,7 +6,7 @@ import argparse
 import json
 from pathlib import Path
 
-from emolab.cli.common import add_model_options, settings_from_args
+from emolab.cli.common import add_model_options, print_warnings, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -47,4 +47,5 @@ def run(args: argparse.Namespace) -> int:
     print(
         json.dumps({k: summary[k] for k in ("frames", "face_ratio", "emotion_share", "eei", "processed_fps")}, indent=2)
     )
+    print_warnings(summary)
     return 0

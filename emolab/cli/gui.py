@@ -8,6 +8,8 @@ can be tried without a webcam or any downloaded file.
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 from pathlib import Path
 
 from emolab.cli.common import add_model_options, settings_from_args
@@ -100,7 +102,38 @@ def window_options(args: argparse.Namespace) -> tuple[object, object]:
     return settings, options
 
 
+NO_DISPLAY = (
+    "there is no screen to open the window on (DISPLAY is not set). Without a screen, "
+    "'bash scripts/run.sh demo' (or 'emolab demo') analyses the bundled example offline and says "
+    "where the session went; to see the window anyway, start it on a virtual display: "
+    "'xvfb-run -a bash scripts/run.sh' (xvfb-run comes with the xvfb package)"
+)
+
+
+def missing_display(environ: dict[str, str] | None = None, platform: str = sys.platform) -> str | None:
+    """Why no window can open here, or None when one can.
+
+    Qt aborts the process without a display (with a misleading hint about xcb libraries), so
+    look first: on Linux a window needs X11 (``DISPLAY``) or Wayland (``WAYLAND_DISPLAY``),
+    unless ``QT_QPA_PLATFORM`` picks a platform that needs neither (offscreen, vnc, eglfs...).
+    """
+    env = os.environ if environ is None else environ
+    if not platform.startswith("linux"):
+        return None
+    qpa = env.get("QT_QPA_PLATFORM", "")
+    if qpa and not qpa.startswith(("xcb", "wayland")):
+        return None
+    if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
+        return None
+    return NO_DISPLAY
+
+
 def run(args: argparse.Namespace) -> int:
+    from emolab.errors import DisplayError
+
+    problem = missing_display()
+    if problem:
+        raise DisplayError(problem)
     from emolab.gui.app import launch  # Qt is imported only for this command
 
     settings, options = window_options(args)

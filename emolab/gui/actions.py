@@ -86,12 +86,14 @@ def camera_choices() -> list[tuple[str, str]]:
         return []
 
 
-def model_choices(settings: Settings) -> dict[str, list[tuple[str, str]]]:
-    """Installed detectors and classifiers as ``(label, spec)``; ``auto`` first.
+def model_choices(settings: Settings) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
+    """Installed detectors and classifiers as ``(label, spec)``, ``auto`` first, and errors.
+
+    The errors say why a setting selects no model (empty when both select one).
 
     This is the inventory ``emolab models`` prints, so the window offers the same models.
     """
-    from emolab.cli.models import model_inventory
+    from emolab.inventory import model_inventory, selection_errors
 
     inv = model_inventory(settings)
     out: dict[str, list[tuple[str, str]]] = {}
@@ -100,7 +102,7 @@ def model_choices(settings: Settings) -> dict[str, list[tuple[str, str]]]:
         choices = [(QCoreApplication.translate("actions", "auto ({0})").format(selected), "auto")]
         choices += [(f"{m['name']} ({m['backend']})", m["name"]) for m in inv[key + "s"] if m["installed"]]
         out[key] = choices
-    return out
+    return out, list(selection_errors(inv).values())
 
 
 def session_dirs_in(folder: str | Path) -> list[Path]:

@@ -143,7 +143,6 @@ class MainWindow(QMainWindow):
         # Left: the set-up form, the buttons, the camera preview.
         self.setup = SetupPanel()
         self.setup.openAdRequested.connect(self.ask_ad)
-        self.setup.adEdited.connect(self.set_ad)
         self.setup.recentChosen.connect(self.set_ad)
         self.setup.fullScreenRequested.connect(self.toggle_fullscreen)
         self.setup.consentChanged.connect(self._update_controls)
@@ -273,7 +272,7 @@ class MainWindow(QMainWindow):
         s = self.store
         s.setValue("geometry", self.saveGeometry())
         s.setValue("recent_ads", self.recent)
-        s.setValue("ad", self.setup.ad_edit.text())
+        s.setValue("ad", self.setup.ad_path)
         s.setValue("camera", self.setup.camera_spec())
         s.setValue("calibration_s", self.setup.calibration_spin.value())
         s.setValue("sessions_dir", self.setup.sessions_edit.text())
@@ -308,7 +307,7 @@ class MainWindow(QMainWindow):
 
     # ---- choosing things ----------------------------------------------------------------------
     def ask_ad(self) -> None:
-        start = str(Path(self.setup.ad_edit.text()).parent) if self.setup.ad_edit.text() else ""
+        start = str(Path(self.setup.ad_path).parent) if self.setup.ad_path else ""
         path, _ = QFileDialog.getOpenFileName(
             self, self.tr("Open ad"), start, self.tr("Videos ({0})").format(VIDEO_FILTER)
         )
@@ -464,13 +463,18 @@ class MainWindow(QMainWindow):
             self._pipeline_cache = (self._pipeline_key, outcome.pipeline)
         if outcome.folder is None:
             return  # could not start; the error is already shown
+        warnings = (outcome.summary or {}).get("warnings") or []
         if outcome.status == "failed":
             kind, head = "error", self.tr("The screening ended early; what was recorded is saved in {0}.")
+        elif warnings:
+            kind, head = "warning", self.tr("Session saved in {0}, but its numbers should not be trusted:")
         else:
             kind, head = "ok", self.tr("Session saved in {0}.")
         text = head.format(outcome.folder)
         if outcome.status == "failed" and outcome.reason:
             text += "\n" + outcome.reason
+        for warning in warnings:  # the engine's own sentences: session.json and reports say the same
+            text += "\n" + self.tr("Warning: {0}").format(warning["text"])
         self.message.show_message(
             kind, text, [(self.tr("Open folder"), self.open_folder), (self.tr("Open report"), self.open_report)]
         )
@@ -569,7 +573,9 @@ class MainWindow(QMainWindow):
     # ---- sessions and reports -----------------------------------------------------------------
     def open_folder(self) -> None:
         if self.last_outcome and self.last_outcome.folder:
-            QDesktopServices.openUrl(QUrl.fromLocalFile(str(self.last_outcome.folder)))
+            self.open_path(
+                self.last_outcome.folder, self.tr("The file manager could not be opened. The session folder is:")
+            )
 
     def open_report(self) -> None:
         if not (self.last_outcome and self.last_outcome.folder):
@@ -579,7 +585,21 @@ class MainWindow(QMainWindow):
         except EmolabError as exc:
             self.message.show_message("warning", str(exc))
             return
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.open_path(path, self.tr("The report is written, but no web browser could be opened. It is here:"))
+
+    def open_path(self, path: str | Path, failure: str) -> bool:
+        """Open ``path`` with the system's application; if that fails, say where it is (never silently)."""
+        if QDesktopServices.openUrl(QUrl.fromLocalFile(str(path))):
+            return True
+        log.warning("could not open %s with the system's default application", path)
+        self.message.show_message(
+            "warning", f"{failure}\n{path}", [(self.tr("Copy path"), lambda: self.copy_path(path))]
+        )
+        return False
+
+    def copy_path(self, path: str | Path) -> None:
+        QGuiApplication.clipboard().setText(str(path))
+        self.message.show_message("info", self.tr("Copied to the clipboard: {0}").format(path))
 
     def ask_study(self) -> None:
         folder = QFileDialog.getExistingDirectory(
@@ -594,7 +614,7 @@ class MainWindow(QMainWindow):
         except EmolabError as exc:
             self.message.show_message("warning", str(exc))
             return None
-        QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))
+        self.open_path(path, self.tr("The study report is written, but no web browser could be opened. It is here:"))
         return path
 
     # ---- full screen --------------------------------------------------------------------------

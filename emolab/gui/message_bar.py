@@ -38,6 +38,10 @@ class MessageBar(QFrame):
         self.kind = ""
         self.hide()
 
+    def buttons(self) -> list[QPushButton]:
+        """The action buttons of the message shown now."""
+        return list(self._buttons)
+
     def show_message(self, kind: str, text: str, buttons: list[tuple[str, Callable[[], None]]] | None = None) -> None:
         for b in self._buttons:
             b.deleteLater()

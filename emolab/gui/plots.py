@@ -17,18 +17,8 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from emolab.emotions import EMOTIONS, GROUPS, group_probabilities
 from emolab.gui.i18n import emotion_name, group_name
+from emolab.palette import EMOTION_COLORS, GROUP_COLORS
 
-#: Colours with a meaning people already read: happy green, angry red, sad blue, neutral grey.
-EMOTION_COLORS = {
-    "angry": "#d62728",
-    "disgust": "#8c564b",
-    "fear": "#9467bd",
-    "happy": "#2ca02c",
-    "sad": "#1f77b4",
-    "surprise": "#ff7f0e",
-    "neutral": "#7f7f7f",
-}
-GROUP_COLORS = {"positive": "#2ca02c", "negative": "#d62728", "neutral": "#7f7f7f"}
 REDRAW_HZ = 25
 
 

@@ -8,7 +8,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
 from emolab.gui.i18n import emotion_name
-from emolab.gui.plots import EMOTION_COLORS
+from emolab.palette import EMOTION_COLORS
 
 
 class CameraPreview(QWidget):

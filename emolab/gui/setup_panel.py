@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QMenu,
+    QPushButton,
     QToolButton,
     QWidget,
 )
@@ -38,7 +39,6 @@ class SetupPanel(QGroupBox):
     """What the marketer chooses before pressing Start."""
 
     openAdRequested = Signal()  # noqa: N815 (Qt naming)
-    adEdited = Signal(str)  # noqa: N815 - a path typed into the ad field
     recentChosen = Signal(str)  # noqa: N815
     fullScreenRequested = Signal()  # noqa: N815
     consentChanged = Signal(bool)  # noqa: N815
@@ -47,16 +47,17 @@ class SetupPanel(QGroupBox):
         super().__init__(parent)
         self.setTitle(self.tr("Screening"))
         form = QFormLayout(self)
+        #: The chosen ad's full path; the field shows its file name (a long path would be cut at
+        #: its start, hiding the name) and the full path in its tooltip.
+        self.ad_path = ""
         self.ad_edit = QLineEdit()
+        self.ad_edit.setReadOnly(True)
         self.ad_edit.setPlaceholderText(self.tr("drop a video here or click Open"))
-        self.ad_edit.editingFinished.connect(lambda: self.ad_edit.text() and self.adEdited.emit(self.ad_edit.text()))
-        self.open_btn = QToolButton()
-        self.open_btn.setText(self.tr("Open…"))
+        self.open_btn = QPushButton(self.tr("Open…"))
         self.open_btn.clicked.connect(self.openAdRequested)
         self.recent_menu = QMenu(self.tr("Recent ads"), self)
-        self.recent_menu_btn = QToolButton()
-        self.recent_menu_btn.setText(self.tr("Recent"))
-        self.recent_menu_btn.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        # A push button leaves room for its menu arrow (a tool button draws it over the text).
+        self.recent_menu_btn = QPushButton(self.tr("Recent"))
         self.recent_menu_btn.setMenu(self.recent_menu)
         ad_row = QHBoxLayout()
         ad_row.addWidget(self.ad_edit, 1)
@@ -120,7 +121,7 @@ class SetupPanel(QGroupBox):
 
     def plan(self) -> actions.ScreeningPlan:
         return actions.ScreeningPlan(
-            ad=self.ad_edit.text(),
+            ad=self.ad_path,
             camera=self.camera_spec(),
             respondent=self.respondent_edit.text().strip(),
             consent=self.consent_check.isChecked(),
@@ -133,7 +134,10 @@ class SetupPanel(QGroupBox):
 
     # ---- ad -----------------------------------------------------------------------------------------
     def show_ad(self, path: str) -> None:
-        self.ad_edit.setText(path)
+        """Show the ad at ``path`` (kept whole in :attr:`ad_path`) by its file name."""
+        self.ad_path = path
+        self.ad_edit.setText(Path(path).name)
+        self.ad_edit.setCursorPosition(0)
         self.ad_edit.setToolTip(path)
 
     def fill_recent(self, recent: list[str]) -> None:
@@ -162,6 +166,9 @@ class SetupPanel(QGroupBox):
         return "" if spec in (None, ASK_FILE) else str(spec)
 
     def set_camera(self, spec: str) -> None:
+        """Select a camera index, or a video file standing in for one (kept as an absolute path)."""
+        if spec and not spec.isdigit():
+            spec = str(Path(spec).expanduser().resolve())
         idx = self.camera_combo.findData(spec)
         if idx < 0:
             label = Path(spec).name if not spec.isdigit() else self.tr("Camera {0}").format(spec)
@@ -188,7 +195,8 @@ class SetupPanel(QGroupBox):
         """Offer the installed models (as ``emolab models`` lists them); returns an error, if any."""
         error = None
         try:
-            choices = actions.model_choices(settings)
+            choices, errors = actions.model_choices(settings)
+            error = "\n".join(errors) or None
         except EmolabError as exc:
             error = str(exc)
             choices = {"detector": [("auto", "auto")], "classifier": [("auto", "auto")]}

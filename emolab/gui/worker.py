@@ -184,7 +184,7 @@ class ScreeningWorker(QObject):
                 ad=ad_info,
                 source=_source_record(source, cfg.camera),
                 models=models_record(pipeline),
-                settings=cfg.settings.to_dict(),
+                settings=cfg.settings.to_record(),
                 calibration_s=cfg.calibration_s,
                 extra={"mode": "live", "consent": {"given": True, "recorded_by": cfg.consent_source}},
             )

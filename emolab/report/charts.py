@@ -1,7 +1,7 @@
 """Inline SVG charts: no scripts, fonts or images, so a report opens offline anywhere.
 
 Every chart is a string of SVG markup whose x axis is seconds of ad time. Colours come from
-:data:`COLORS` so an emotion looks the same in every chart, table and legend.
+:mod:`emolab.palette`, so an emotion looks the same in every chart, table, legend and window.
 """
 
 from __future__ import annotations
@@ -12,19 +12,6 @@ from dataclasses import dataclass
 from html import escape
 
 import numpy as np
-
-#: One colour per emotion and per group, used everywhere in reports.
-COLORS: dict[str, str] = {
-    "angry": "#d62728",
-    "disgust": "#6b8e23",
-    "fear": "#8e44ad",
-    "happy": "#e6a700",
-    "sad": "#1f77b4",
-    "surprise": "#ff7f0e",
-    "neutral": "#8a949e",
-    "positive": "#2e9d5b",
-    "negative": "#d64545",
-}
 
 FONT = "font-family='-apple-system,Segoe UI,Helvetica,Arial,sans-serif'"
 MARGIN = {"left": 52, "right": 16, "top": 34, "bottom": 38}

@@ -62,6 +62,7 @@ section:has(#show-raw:checked) .raw { display:inline; }
 .moment { width:156px; border:1px solid var(--line); border-radius:8px; overflow:hidden; background:#fff; }
 .moment img, .scene-thumb { display:block; width:100%; height:auto; background:#ddd; }
 .moment .cap { padding:4px 8px; font-size:12px; display:flex; justify-content:space-between; }
+.moment .cap.cause { padding-top:0; color:var(--muted); font-size:11px; }
 .none { color:var(--muted); font-size:12px; padding-top:3px; }
 table { border-collapse:collapse; width:100%; font-size:13px; }
 th, td { text-align:left; padding:6px 8px; border-bottom:1px solid var(--line); vertical-align:middle; }

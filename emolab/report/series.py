@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from emolab.emotions import EMOTIONS, GROUP_OF, GROUPS, group_probabilities
+from emolab.emotions import EMOTIONS, GROUP_OF, GROUPS, SERIES, group_probabilities
 from emolab.report.scenes import Scene
 from emolab.session.metrics import frame_starts
 from emolab.session.timeline import Timeline
@@ -24,7 +24,7 @@ MOMENT_MIN_PROB = 0.2
 MOMENTS_PER_SERIES = 3
 #: Key moments of one emotion are at least this far apart (seconds), or 5% of the ad if longer.
 MOMENT_MIN_GAP_S = 1.0
-SERIES_NAMES: tuple[str, ...] = EMOTIONS + GROUPS
+SERIES_NAMES: tuple[str, ...] = SERIES
 
 
 def apply_baseline(tl: Timeline, baseline: dict[str, float]) -> Timeline:
@@ -87,31 +87,6 @@ def frame_curves(tl: Timeline) -> FrameCurves:
     return FrameCurves(t_s=ad.ad_ms[starts] / 1000.0, smoothed=_with_groups(smoothed), raw=_with_groups(raw))
 
 
-def ad_time_shares(tl: Timeline, duration_ms: float) -> tuple[float, float]:
-    """Shares of the ad's duration (covered by the recording, with a face seen).
-
-    Each processed ad frame stands for the time until the next one (the median frame step
-    for the last, and at most twice the median step, so a gap in the recording counts as
-    not covered); frames without a face count against the second share.
-    """
-    ad = tl.in_phase("ad")
-    starts = frame_starts(ad)
-    if len(starts) == 0 or duration_ms <= 0:
-        return 0.0, 0.0
-    t = ad.ad_ms[starts]
-    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    dt = np.append(np.diff(t), step)
-    dt = np.minimum(dt, 2.0 * step) if step > 0 else dt
-    ends = np.append(starts[1:], len(ad))
-    has_face = np.array([(ad.viewer_id[a:b] >= 0).any() for a, b in zip(starts, ends)])
-    return float(min(1.0, dt.sum() / duration_ms)), float(min(1.0, dt[has_face].sum() / duration_ms))
-
-
-def face_time_share(tl: Timeline, duration_ms: float) -> float:
-    """Share of the ad's duration during which a face was seen (see :func:`ad_time_shares`)."""
-    return ad_time_shares(tl, duration_ms)[1]
-
-
 def ad_seconds(duration_ms: float) -> np.ndarray:
     """Start of each whole second of the ad: 0, 1, ..., ceil(duration) - 1."""
     return np.arange(max(1, int(np.ceil(duration_ms / 1000.0 - 1e-9))), dtype=np.float64)
@@ -171,13 +146,17 @@ def scene_stats(tl: Timeline, scenes: Sequence[Scene]) -> list[dict[str, Any]]:
     return out
 
 
-def key_moments(curves: FrameCurves, duration_ms: float) -> dict[str, list[dict[str, float]]]:
-    """The strongest moments of each emotion and group.
+def key_moments(
+    curves: FrameCurves, duration_ms: float, reaction_delay_s: float = 0.0
+) -> dict[str, list[dict[str, float]]]:
+    """The strongest moments of each emotion and group, and the ad frame that caused each.
 
     For each series: the processed frames with the highest smoothed probability, at most
     ``MOMENTS_PER_SERIES``, at least ``MOMENT_MIN_PROB``, and at least
     ``max(MOMENT_MIN_GAP_S, 5% of the ad)`` apart (so three moments are three different
-    parts of the ad, not three neighbouring frames).
+    parts of the ad, not three neighbouring frames). A face reacts after what caused it, so
+    each moment's cause is the ad frame on screen ``reaction_delay_s`` before its peak
+    (``cause_ms``, never before the ad's start).
     """
     gap = max(MOMENT_MIN_GAP_S, 0.05 * duration_ms / 1000.0)
     out: dict[str, list[dict[str, float]]] = {}
@@ -191,7 +170,13 @@ def key_moments(curves: FrameCurves, duration_ms: float) -> dict[str, list[dict[
             if all(abs(curves.t_s[i] - curves.t_s[j]) >= gap for j in chosen):
                 chosen.append(i)
         out[name] = [
-            {"t_s": float(curves.t_s[i]), "ad_ms": float(curves.t_s[i] * 1000.0), "value": float(y[i])} for i in chosen
+            {
+                "t_s": float(curves.t_s[i]),
+                "ad_ms": float(curves.t_s[i] * 1000.0),
+                "cause_ms": max(0.0, float(curves.t_s[i] * 1000.0) - reaction_delay_s * 1000.0),
+                "value": float(y[i]),
+            }
+            for i in chosen
         ]
     return out
 

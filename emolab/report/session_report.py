@@ -10,10 +10,12 @@ from typing import Any
 import numpy as np
 
 from emolab import __version__
-from emolab.emotions import EMOTIONS, GROUPS
+from emolab.emotions import EMOTIONS, GROUP_KEYS, GROUPS, series_label
 from emolab.errors import EmolabError, SessionError
+from emolab.media import frame_index_at
+from emolab.palette import GROUP_COLORS, SERIES_COLORS
 from emolab.report import charts, html
-from emolab.report.adframes import find_ad, frame_index_at, grab_frames, jpeg_data_uri
+from emolab.report.adframes import ad_thumbnails, find_ad
 from emolab.report.scenes import MAD_K, MIN_SCENE_S, MIN_THRESHOLD, CutDetection, detect_scenes
 from emolab.report.series import (
     MOMENT_MIN_GAP_S,
@@ -21,22 +23,19 @@ from emolab.report.series import (
     MOMENTS_PER_SERIES,
     SERIES_NAMES,
     FrameCurves,
-    ad_time_shares,
     apply_baseline,
     frame_curves,
     key_moments,
     scene_stats,
 )
-from emolab.session.metrics import MIN_VIEWER_S, compute_summary
-from emolab.session.store import Session, load_session, metric_settings
+from emolab.session import quality
+from emolab.session.metrics import MIN_VIEWER_S, ad_time_shares, compute_summary
+from emolab.session.store import Session, load_session, metric_settings, recorded_setting, summary_for
 from emolab.session.timeline import Timeline
 
 log = logging.getLogger(__name__)
 
 REPORT_FILE = "report.html"
-#: Below this share of ad time with a face, a report warns that the session cannot be trusted.
-MIN_FACE_TIME_SHARE = 0.70
-MIN_SAMPLE_FPS = 5.0
 
 
 def report_context(
@@ -47,9 +46,12 @@ def report_context(
         "d": data,
         "figs": figs,
         "thumbs": thumbs,
-        "colors": charts.COLORS,
+        "colors": SERIES_COLORS,
+        "group_colors": GROUP_COLORS,
+        "label": series_label,
         "emotions": EMOTIONS,
         "groups": GROUPS,
+        "group_keys": GROUP_KEYS,
         "fmt_time": fmt_time,
         "ad_note": ad_note,
         "consts": {
@@ -59,6 +61,10 @@ def report_context(
             "mad_k": MAD_K,
             "min_threshold": MIN_THRESHOLD,
             "min_scene_s": MIN_SCENE_S,
+            "min_ad_coverage": quality.MIN_AD_COVERAGE,
+            "min_face_ratio": quality.MIN_FACE_RATIO,
+            "min_sample_fps": quality.MIN_SAMPLE_FPS,
+            "max_dropped_share": quality.MAX_DROPPED_SHARE,
         },
     }
 
@@ -86,7 +92,7 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
             "started or the offset is wrong); there is nothing to report"
         )
     k, trace_min_s = metric_settings(meta)
-    raw_summary = compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s)
+    raw_summary = summary_for(meta, tl)
     rest = raw_summary["calibration_baseline"]
     if baseline and rest:
         tl = apply_baseline(tl, rest)
@@ -118,24 +124,12 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
                 else ""
             ),
         }
-    summary = compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s) if state["applied"] else raw_summary
+    summary = raw_summary
+    if state["applied"]:  # the labels change; the data-quality warnings do not
+        summary = {**compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s), "warnings": raw_summary["warnings"]}
     curves = frame_curves(tl)
     coverage, face_share = ad_time_shares(tl, duration_ms)
-    warnings, notes = [], []
-    if face_share < MIN_FACE_TIME_SHARE:
-        warnings.append(
-            f"A face was seen during only {face_share:.0%} of the ad (at least "
-            f"{MIN_FACE_TIME_SHARE:.0%} is needed): do not rely on this session's numbers."
-        )
-    # Sampling density over ad time (not processing throughput: offline analysis may run slower
-    # than real time without losing frames).
-    covered = summary["ad_seconds_covered"]
-    sample_fps = (summary["frames"] - 1) / covered if covered > 0 else 0.0
-    if sample_fps < MIN_SAMPLE_FPS:
-        warnings.append(
-            f"Only {sample_fps:.1f} frames per second of ad time were analysed (at least "
-            f"{MIN_SAMPLE_FPS:g} needed): short reactions may have been missed."
-        )
+    notes = []
     if meta.get("status") != "complete":
         notes.append(
             f"The session is marked '{meta.get('status')}' ({meta.get('end_reason') or 'no reason given'}): "
@@ -143,6 +137,7 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
         )
     if summary["emonps"]["respondents"] == 0:
         notes.append(f"No viewer was seen for at least {MIN_VIEWER_S:g} s during the ad, so EmoNPS is undefined.")
+    delay_s = recorded_setting(meta, "reaction_delay_s")
     return (
         {
             "kind": "session",
@@ -160,6 +155,7 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
                 "detector": ((meta.get("models") or {}).get("detector") or {}).get("name"),
                 "classifier": ((meta.get("models") or {}).get("classifier") or {}).get("name"),
                 "smoothing_s": (meta.get("settings") or {}).get("smoothing_s"),
+                "reaction_delay_s": delay_s,
             },
             "ad": {k2: meta["ad"].get(k2) for k2 in ("file", "sha256", "duration_ms", "fps", "width", "height")},
             "baseline": state,
@@ -170,15 +166,14 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
                 "face_time_share": face_share,
                 "ad_coverage": coverage,
                 "processed_fps": summary["processed_fps"],
-                "sample_fps": sample_fps,
+                "sample_fps": quality.sample_fps(summary),
                 "dropped_frames": summary["dropped_frames"],
                 "latency_ms_median": summary["latency_ms_median"],
-                "min_face_time_share": MIN_FACE_TIME_SHARE,
-                "trustworthy": not warnings,
-                "warnings": warnings,
+                "trustworthy": not summary["warnings"],
+                "warnings": summary["warnings"],
                 "notes": notes,
             },
-            "moments": key_moments(curves, duration_ms),
+            "moments": key_moments(curves, duration_ms, delay_s),
         },
         curves,
         tl,
@@ -226,16 +221,16 @@ def build_session_report(session_dir: Path, baseline: bool = False, out: Path | 
     fps = float(data["ad"].get("fps") or 30.0)
     thumbs: dict[int, str] = {}
     if ad_path is not None:
-        times = [m["ad_ms"] for ms in data["moments"].values() for m in ms] + [
+        times = [m["cause_ms"] for ms in data["moments"].values() for m in ms] + [
             s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2) for s in scenes
         ]
         try:
-            thumbs = {i: jpeg_data_uri(f) for i, f in grab_frames(ad_path, times).items()}
+            thumbs = ad_thumbnails(ad_path, times)
         except EmolabError as exc:
             log.warning("no ad thumbnails: %s", exc)
     for ms in data["moments"].values():
         for m in ms:
-            m["frame_index"] = frame_index_at(m["ad_ms"], fps)
+            m["frame_index"] = frame_index_at(m["cause_ms"], fps)
     for s in scenes:
         s["thumb_ms"] = s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2)
         s["frame_index"] = frame_index_at(s["thumb_ms"], fps)
@@ -249,23 +244,25 @@ def build_session_report(session_dir: Path, baseline: bool = False, out: Path | 
 
     def lines(names: tuple[str, ...]) -> list[charts.Series]:
         out_ = [
-            charts.Series(n, curves.t_s, curves.column(n, raw=True), charts.COLORS[n], css_class="raw", width=1.0)
+            charts.Series(
+                series_label(n), curves.t_s, curves.column(n, raw=True), SERIES_COLORS[n], css_class="raw", width=1.0
+            )
             for n in names
         ]
-        return out_ + [charts.Series(n, curves.t_s, curves.column(n), charts.COLORS[n]) for n in names]
+        return out_ + [charts.Series(series_label(n), curves.t_s, curves.column(n), SERIES_COLORS[n]) for n in names]
 
     figs = {
         "emotions": charts.line_chart(
             lines(EMOTIONS), x_max, (0, 1), "Emotion probabilities over the ad", "Probability", regions=regions
         ),
         "groups": charts.line_chart(
-            lines(GROUPS), x_max, (0, 1), "Group probabilities over the ad", "Probability", regions=regions
+            lines(GROUP_KEYS), x_max, (0, 1), "Group probabilities over the ad", "Probability", regions=regions
         ),
         "emotion_share": charts.bar_chart(
-            [(e, data["summary"]["emotion_share"][e], charts.COLORS[e]) for e in EMOTIONS], "Share of each emotion"
+            [(e, data["summary"]["emotion_share"][e], SERIES_COLORS[e]) for e in EMOTIONS], "Share of each emotion"
         ),
         "group_share": charts.bar_chart(
-            [(g, data["summary"]["group_share"][g], charts.COLORS[g]) for g in GROUPS], "Share of each group"
+            [(g, data["summary"]["group_share"][g], GROUP_COLORS[g]) for g in GROUPS], "Share of each group"
         ),
     }
     context = report_context(data, figs, thumbs, x_max, ad_note if ad_path is None else "")

@@ -22,23 +22,24 @@ from typing import Any
 import numpy as np
 
 from emolab import __version__
-from emolab.emotions import EMOTIONS, GROUPS
+from emolab.emotions import EMOTIONS, GROUP_KEYS, GROUPS, group_key, series_label
 from emolab.errors import EmolabError, SessionError
+from emolab.media import frame_index_at
+from emolab.palette import GROUP_COLORS, SERIES_COLORS
 from emolab.report import charts, html
-from emolab.report.adframes import find_ad, frame_index_at, grab_frames, jpeg_data_uri
+from emolab.report.adframes import ad_thumbnails, find_ad
 from emolab.report.scenes import detect_scenes
 from emolab.report.series import (
     SERIES_NAMES,
     FrameCurves,
-    face_time_share,
     key_moments,
     mean_ci,
     per_second,
     scene_stats,
 )
-from emolab.report.session_report import MIN_FACE_TIME_SHARE, report_context
-from emolab.session.metrics import MIN_VIEWER_S, compute_summary, emonps_from_flags
-from emolab.session.store import SESSION_FILE, Session, load_session, metric_settings
+from emolab.report.session_report import report_context
+from emolab.session.metrics import MIN_VIEWER_S, emonps_from_flags, face_time_share
+from emolab.session.store import SESSION_FILE, Session, load_session, metric_settings, recorded_setting, summary_for
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +98,7 @@ def check_same_ad(sessions: list[Session]) -> None:
 
 def _respondent(session: Session, duration_ms: float) -> dict[str, Any]:
     k, trace_min_s = metric_settings(session.meta)
-    summary = compute_summary(session.timeline, emonps_k=k, trace_min_s=trace_min_s)
+    summary = summary_for(session.meta, session.timeline)
     e = summary["emonps"]
     counted = e["respondents"] > 0  # at least one viewer seen for MIN_VIEWER_S
     face_share = face_time_share(session.timeline, duration_ms)
@@ -109,7 +110,8 @@ def _respondent(session: Session, duration_ms: float) -> dict[str, Any]:
         "frames": summary["frames"],
         "face_ratio": summary["face_ratio"],
         "face_time_share": face_share,
-        "trustworthy": face_share >= MIN_FACE_TIME_SHARE,
+        "trustworthy": not summary["warnings"],
+        "warnings": summary["warnings"],
         "eei": summary["eei"] if summary["face_frames"] else None,
         "counted": counted,
         "engaged": counted and e["engaged"] > 0,
@@ -117,6 +119,7 @@ def _respondent(session: Session, duration_ms: float) -> dict[str, Any]:
         "silent": counted and e["engaged"] == 0 and e["critical"] == 0,
         "emonps_k": k,
         "trace_min_s": trace_min_s,
+        "reaction_delay_s": recorded_setting(session.meta, "reaction_delay_s"),
         "emotion_share": summary["emotion_share"],
         "group_share": summary["group_share"],
         "processed_fps": summary["processed_fps"],
@@ -162,12 +165,20 @@ def study_numbers(sessions: list[Session]) -> tuple[dict[str, Any], FrameCurves]
             f"Sessions were recorded with different settings (K {ks}, trace minimum {traces} s); "
             f"the study uses K = {k}, and each respondent's traces as recorded."
         )
-    poor = [r["respondent"] or r["folder"] for r in rows if not r["trustworthy"]]
+    delays = sorted({r["reaction_delay_s"] for r in rows})
+    if len(delays) > 1:
+        notes.append(
+            f"Sessions were recorded with different reaction delays ({delays} s); key moments use {delays[0]} s."
+        )
+    poor = [r for r in rows if not r["trustworthy"]]
     if poor:
         notes.append(
-            f"{len(poor)} of {len(rows)} respondents had a face during less than "
-            f"{MIN_FACE_TIME_SHARE:.0%} of the ad ({', '.join(poor)}); they are included, but their "
-            "seconds without a face do not count in the curves."
+            f"{len(poor)} of {len(rows)} respondents have data-quality warnings ("
+            + "; ".join(
+                f"{r['respondent'] or r['folder']}: {', '.join(w['code'] for w in r['warnings'])}" for r in poor
+            )
+            + "); they are included, but their seconds without a face do not count in the curves. "
+            "Each warning is explained in that respondent's session report."
         )
     return {
         "kind": "study",
@@ -200,6 +211,7 @@ def study_numbers(sessions: list[Session]) -> tuple[dict[str, Any], FrameCurves]
             "critical": sum(r["critical"] for r in counted),
             "silent": sum(r["silent"] for r in counted),
         },
+        "reaction_delay_s": delays[0],
         "notes": notes,
     }, FrameCurves(t_s=secs + 0.5, smoothed=mean, raw=mean)
 
@@ -251,7 +263,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     header = ["second_start", "second_end", "respondents_with_face"]
     for n in SERIES_NAMES:
         header += [f"{n}_mean", f"{n}_ci_low", f"{n}_ci_high"]
-    header += [f"share_respondents_{g}" for g in GROUPS]
+    header += [f"share_respondents_{group_key(g)}" for g in GROUPS]
     rows = []
     for i, s in enumerate(ps["seconds"]):
         row: list[Any] = [int(s), int(s) + 1, int(ps["n_with_face"][i])]
@@ -278,8 +290,9 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
         "silent",
         "processed_fps",
         "dropped_frames",
+        "warnings",
     ]
-    header += [f"share_{e}" for e in EMOTIONS] + [f"share_{g}" for g in GROUPS]
+    header += [f"share_{e}" for e in EMOTIONS] + [f"share_{group_key(g)}" for g in GROUPS]
     rows = [
         [
             r["respondent"],
@@ -297,6 +310,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
             int(r["silent"]),
             r["processed_fps"],
             r["dropped_frames"],
+            ";".join(w["code"] for w in r["warnings"]),
         ]
         + [r["emotion_share"][e] for e in EMOTIONS]
         + [r["group_share"][g] for g in GROUPS]
@@ -317,7 +331,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
                 "dominant_emotion",
             ]
             + [f"share_{e}" for e in EMOTIONS]
-            + [f"respondents_{g}" for g in GROUPS]
+            + [f"respondents_{group_key(g)}" for g in GROUPS]
         )
         rows = [
             [
@@ -367,19 +381,19 @@ def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
             ad_note = str(exc)
             log.warning("scene detection failed: %s", exc)
     data["scenes"] = {"threshold": threshold, "list": scenes_list, "note": "" if scenes_list else ad_note}
-    data["moments"] = key_moments(curves, duration_ms)
+    data["moments"] = key_moments(curves, duration_ms, data["reaction_delay_s"])
     fps = float(data["ad"].get("fps") or 30.0)
     for ms in data["moments"].values():
         for m in ms:
-            m["frame_index"] = frame_index_at(m["ad_ms"], fps)
+            m["frame_index"] = frame_index_at(m["cause_ms"], fps)
     for s in scenes_list:
         s["thumb_ms"] = s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2)
         s["frame_index"] = frame_index_at(s["thumb_ms"], fps)
     thumbs: dict[int, str] = {}
     if ad_path is not None:
-        times = [m["ad_ms"] for ms in data["moments"].values() for m in ms] + [s["thumb_ms"] for s in scenes_list]
+        times = [m["cause_ms"] for ms in data["moments"].values() for m in ms] + [s["thumb_ms"] for s in scenes_list]
         try:
-            thumbs = {i: jpeg_data_uri(f) for i, f in grab_frames(ad_path, times).items()}
+            thumbs = ad_thumbnails(ad_path, times)
         except EmolabError as exc:
             log.warning("no ad thumbnails: %s", exc)
 
@@ -396,10 +410,10 @@ def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
     def lines(names: tuple[str, ...]) -> list[charts.Series]:
         return [
             charts.Series(
-                n,
+                series_label(n),
                 x,
                 np.asarray(ps["mean"][n]),
-                charts.COLORS[n],
+                SERIES_COLORS[n],
                 band=(np.asarray(ps["ci_low"][n]), np.asarray(ps["ci_high"][n])),
             )
             for n in names
@@ -410,11 +424,11 @@ def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
             lines(EMOTIONS), x_max, (0, 1), "Mean emotion curves", "Mean probability", regions=regions
         ),
         "groups": charts.line_chart(
-            lines(GROUPS), x_max, (0, 1), "Mean group curves", "Mean probability", regions=regions
+            lines(GROUP_KEYS), x_max, (0, 1), "Mean group curves", "Mean probability", regions=regions
         ),
         "share": charts.stacked_area_chart(
             np.asarray(ps["seconds"], dtype=float),
-            [(g, ps["share_respondents"][g], charts.COLORS[g]) for g in GROUPS],
+            [(g, ps["share_respondents"][g], GROUP_COLORS[g]) for g in GROUPS],
             x_max,
             "Share of respondents by dominant group",
             "Respondents",
@@ -422,7 +436,6 @@ def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
         ),
     }
     context = report_context(data, figs, thumbs, x_max, ad_note if ad_path is None else "")
-    context["consts"]["min_face_time_share"] = MIN_FACE_TIME_SHARE
     target = out_dir / STUDY_FILE
     html.write_atomic(target, html.render("study", context, data))
     log.info("study report written to %s", target)

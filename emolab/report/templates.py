@@ -7,17 +7,18 @@ Kept in a Python module so nothing else needs shipping with the package or a fro
 
 #: Both pages show key moments the same way: a row of ad thumbnails per emotion and group.
 MOMENTS_MACRO = r"""{% macro moment_grid(value_label) -%}
-  {% for title, names in (("Emotions", emotions), ("Groups (the neutral group is the neutral emotion)", groups[:2])) %}
+  {% for title, names in (("Emotions", emotions), ("Groups (the neutral group is the neutral emotion)", group_keys[:2])) %}
   <h3 style="margin-top:12px">{{ title }}</h3>
   <div class="moments">
   {% for name in names %}
-    <div><span class="chip" style="background:{{ colors[name] }}">{{ name }}</span></div>
+    <div><span class="chip" style="background:{{ colors[name] }}">{{ label(name) }}</span></div>
     <div class="moment-row">
     {% for m in d.moments[name] %}
       <div class="moment">
-        {% if thumbs.get(m.frame_index) %}<img class="ad-thumb" alt="ad frame at {{ fmt_time(m.t_s) }}" src="{{ thumbs[m.frame_index] }}"
-             data-series="{{ name }}" data-ad-ms="{{ '%.3f'|format(m.ad_ms) }}" data-frame-index="{{ m.frame_index }}">{% endif %}
-        <div class="cap"><b>{{ fmt_time(m.t_s) }}</b><span>{{ value_label }} = {{ "%.2f"|format(m.value) }}</span></div>
+        {% if thumbs.get(m.frame_index) %}<img class="ad-thumb" alt="ad frame at {{ fmt_time(m.cause_ms / 1000) }}" src="{{ thumbs[m.frame_index] }}"
+             data-series="{{ name }}" data-ad-ms="{{ '%.3f'|format(m.cause_ms) }}" data-peak-ms="{{ '%.3f'|format(m.ad_ms) }}" data-frame-index="{{ m.frame_index }}">{% endif %}
+        <div class="cap"><b title="the peak">{{ fmt_time(m.t_s) }}</b><span>{{ value_label }} = {{ "%.2f"|format(m.value) }}</span></div>
+        <div class="cap cause">ad frame at {{ fmt_time(m.cause_ms / 1000) }}</div>
       </div>
     {% else %}<div class="none">never reached {{ consts.moment_min_prob }}</div>{% endfor %}
     </div>
@@ -46,7 +47,7 @@ SESSION_TEMPLATE = (
   <div class="brand"><b>emolab</b><br>report generated {{ d.generated_at[:10] }}</div>
 </header>
 
-{% for w in d.quality.warnings %}<div class="alert bad"><b>Data quality warning.</b> {{ w }}</div>{% endfor %}
+{% for w in d.quality.warnings %}<div class="alert bad" data-warning="{{ w.code }}"><b>Data quality warning.</b> {{ w.text }}</div>{% endfor %}
 {% for n in d.quality.notes %}<div class="alert note">{{ n }}</div>{% endfor %}
 
 <div class="cards">
@@ -109,8 +110,10 @@ SESSION_TEMPLATE = (
 <section>
   <h2>Key moments — which frames of the ad caused each emotion</h2>
   <p class="sub">For each emotion and group, up to {{ consts.moments_per_series }} moments where its smoothed probability peaked
-  (at least {{ consts.moment_min_prob }}; moments at least {{ "%.1f"|format(consts.moment_gap_s) }} s apart), with the ad frame
-  on screen at that time.{% if ad_note %} <b>{{ ad_note }}</b>{% endif %}</p>
+  (at least {{ consts.moment_min_prob }}; moments at least {{ "%.1f"|format(consts.moment_gap_s) }} s apart; the time shown is the peak).
+  A face reacts after what caused it, so the ad frame shown is the one on screen <b>{{ d.session.reaction_delay_s }} s before the peak</b>
+  (setting <span class="formula">reaction_delay_s</span>: facial-muscle reactions to emotional pictures begin 300–400 ms after them,
+  Dimberg &amp; Thunberg 1998, and the movement a camera sees follows).{% if ad_note %} <b>{{ ad_note }}</b>{% endif %}</p>
   {{ moment_grid("p") }}
 </section>
 
@@ -135,8 +138,11 @@ SESSION_TEMPLATE = (
 
 <section>
   <h2>Data quality</h2>
-  <div class="alert {{ 'ok' if d.quality.trustworthy else 'bad' }}">{% if d.quality.trustworthy %}Enough data to trust this session
-  (face visible during at least {{ "%.0f"|format(100 * d.quality.min_face_time_share) }}% of the ad).{% else %}This session is too poor to trust; see the warnings above.{% endif %}</div>
+  <div class="alert {{ 'ok' if d.quality.trustworthy else 'bad' }}">{% if d.quality.trustworthy %}Enough data to trust this session:
+  the recording covers at least {{ "%.0f"|format(100 * consts.min_ad_coverage) }}% of the ad, a face was found in at least
+  {{ "%.0f"|format(100 * consts.min_face_ratio) }}% of the analysed ad frames, at least {{ consts.min_sample_fps }} frames were analysed per
+  second of ad time, and at most {{ "%.0f"|format(100 * consts.max_dropped_share) }}% of the frames were dropped.{% else %}This session is
+  too poor to trust; see the warnings above ({% for w in d.quality.warnings %}{{ w.code }}{{ ", " if not loop.last }}{% endfor %}).{% endif %}</div>
   <table><tbody>
   <tr><td>Share of ad time with a face</td><td class="num">{{ "%.1f"|format(100 * d.quality.face_time_share) }}%</td></tr>
   <tr><td>Share of analysed ad frames with a face</td><td class="num">{{ "%.1f"|format(100 * d.quality.face_ratio) }}% ({{ d.summary.face_frames }} of {{ d.summary.frames }})</td></tr>
@@ -145,7 +151,7 @@ SESSION_TEMPLATE = (
   <tr><td>Processing rate (frames analysed per second of wall-clock time)</td><td class="num">{{ "%.1f"|format(d.quality.processed_fps) }} frames/s</td></tr>
   <tr><td>Dropped frames (delivered by the camera or video but not analysed)</td><td class="num">{{ d.quality.dropped_frames }}</td></tr>
   <tr><td>Median latency, capture to result</td><td class="num">{{ "%.0f"|format(d.quality.latency_ms_median) }} ms</td></tr>
-  <tr><td>Calibration</td><td class="num">{{ d.session.calibration_s }} s{% if d.baseline.values %} (resting level measured){% endif %} · baseline correction {{ "applied" if d.baseline.applied else "not applied" }}</td></tr>
+  <tr><td>Calibration</td><td class="num">{{ d.session.calibration_s }} s{% if d.baseline["values"] %} (resting level measured){% endif %} · baseline correction {{ "applied" if d.baseline.applied else "not applied" }}</td></tr>
   <tr><td>Models</td><td class="num">detector {{ d.session.detector }}, classifier {{ d.session.classifier }}</td></tr>
   <tr><td>Ad file</td><td class="num">{{ d.ad.file }} · sha256 {{ d.ad.sha256[:12] }}…</td></tr>
   </tbody></table>
@@ -194,7 +200,7 @@ STUDY_TEMPLATE = (
     <div class="hint">respondents</div></div>
   <div class="card"><div class="label">Respondents usable</div>
     <div class="value">{{ usable }} / {{ d.n_respondents }}</div>
-    <div class="hint">face ≥ {{ "%.0f"|format(100 * consts.min_face_time_share) }}% of the ad</div></div>
+    <div class="hint">no data-quality warning</div></div>
 </div>
 
 <section>
@@ -244,7 +250,7 @@ STUDY_TEMPLATE = (
     <td>{% if s.dominant %}<span class="chip" style="background:{{ colors[s.dominant] }}">{{ s.dominant }}</span>{% else %}<span class="none">no face</span>{% endif %}</td>
     <td class="num {{ 'pos' if s.valence is not none and s.valence > 0 else 'neg' if s.valence is not none and s.valence < 0 else '' }}">{{ "%+.0f"|format(s.valence) if s.valence is not none else "–" }}</td>
     <td class="num">{% if s.valence_ci_low is not none %}{{ "%+.0f"|format(s.valence_ci_low) }} … {{ "%+.0f"|format(s.valence_ci_high) }}{% else %}–{% endif %}</td>
-    <td>{% for g in groups %}<span class="bar" title="{{ g }} {{ '%.0f'|format(100 * s.share_respondents[g]) }}%" style="width:{{ '%.0f'|format(120 * s.share_respondents[g]) }}px;background:{{ colors[g] }}"></span>{% endfor %}
+    <td>{% for g in groups %}<span class="bar" title="{{ g }} {{ '%.0f'|format(100 * s.share_respondents[g]) }}%" style="width:{{ '%.0f'|format(120 * s.share_respondents[g]) }}px;background:{{ group_colors[g] }}"></span>{% endfor %}
       <span class="sub">{% for g in groups %}{{ "%.0f"|format(100 * s.share_respondents[g]) }}%{{ " / " if not loop.last }}{% endfor %}</span></td>
   </tr>{% endfor %}
   </tbody></table>
@@ -254,7 +260,8 @@ STUDY_TEMPLATE = (
 <section>
   <h2>Key moments of the mean curves</h2>
   <p class="sub">Seconds where the mean probability of each emotion and group peaked (at least {{ consts.moment_min_prob }},
-  moments at least {{ "%.1f"|format(consts.moment_gap_s) }} s apart), with the ad frame at the middle of that second.{% if ad_note %} <b>{{ ad_note }}</b>{% endif %}</p>
+  moments at least {{ "%.1f"|format(consts.moment_gap_s) }} s apart). A face reacts after what caused it, so the ad frame shown is the one
+  on screen <b>{{ d.reaction_delay_s }} s before</b> the middle of that second (setting <span class="formula">reaction_delay_s</span>).{% if ad_note %} <b>{{ ad_note }}</b>{% endif %}</p>
   {{ moment_grid("mean p") }}
 </section>
 
@@ -263,7 +270,7 @@ STUDY_TEMPLATE = (
   <table><thead><tr><th>Respondent</th><th>Session</th><th class="num">Face time</th><th class="num">EEI</th>
   <th>Engaged</th><th>Critical</th><th>Silent</th><th class="num">fps</th><th>Dominant</th></tr></thead><tbody>
   {% for r in d.respondents %}{% set dom = dominant_of(r) %}<tr>
-    <td>{{ r.respondent }}{% if not r.trustworthy %} <span class="chip" style="background:#c23b3b">poor data</span>{% endif %}</td>
+    <td>{{ r.respondent }}{% if not r.trustworthy %} <span class="chip" style="background:#c23b3b" title="{% for w in r.warnings %}{{ w.text }}{{ ' ' if not loop.last }}{% endfor %}">poor data: {% for w in r.warnings %}{{ w.code }}{{ ", " if not loop.last }}{% endfor %}</span>{% endif %}</td>
     <td class="sub">{{ r.folder }}</td>
     <td class="num">{{ "%.0f"|format(100 * r.face_time_share) }}%</td>
     <td class="num">{{ "%+.0f"|format(r.eei) if r.eei is not none else "–" }}</td>

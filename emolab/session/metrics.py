@@ -38,6 +38,31 @@ def frame_starts(tl: Timeline) -> np.ndarray:
     return np.flatnonzero(change)
 
 
+def ad_time_shares(tl: Timeline, duration_ms: float) -> tuple[float, float]:
+    """Shares of the ad's duration (covered by the recording, with a face seen).
+
+    Each processed ad frame stands for the time until the next one (the median frame step
+    for the last, and at most twice the median step, so a gap in the recording counts as
+    not covered); frames without a face count against the second share.
+    """
+    ad = tl.in_phase("ad")
+    starts = frame_starts(ad)
+    if len(starts) == 0 or duration_ms <= 0:
+        return 0.0, 0.0
+    t = ad.ad_ms[starts]
+    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
+    dt = np.append(np.diff(t), step)
+    dt = np.minimum(dt, 2.0 * step) if step > 0 else dt
+    ends = np.append(starts[1:], len(ad))
+    has_face = np.array([(ad.viewer_id[a:b] >= 0).any() for a, b in zip(starts, ends)])
+    return float(min(1.0, dt.sum() / duration_ms)), float(min(1.0, dt[has_face].sum() / duration_ms))
+
+
+def face_time_share(tl: Timeline, duration_ms: float) -> float:
+    """Share of the ad's duration during which a face was seen (see :func:`ad_time_shares`)."""
+    return ad_time_shares(tl, duration_ms)[1]
+
+
 def viewer_traces(tl: Timeline, trace_min_s: float) -> dict[int, dict[str, Any]]:
     """For each viewer in the ad phase: face time and which groups left a trace."""
     ad = tl.in_phase("ad")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import logging
+import math
 import os
 import re
 import time
@@ -26,6 +27,7 @@ from emolab.errors import SessionError
 from emolab.media import AdInfo
 from emolab.pipeline import FrameResult
 from emolab.session.metrics import compute_summary
+from emolab.session.quality import session_warnings
 from emolab.session.timeline import COLUMNS, Timeline, format_row, phase_of, read_timeline
 from emolab.settings import Settings
 
@@ -36,6 +38,14 @@ TIMELINE_FILE = "timeline.csv"
 SUMMARY_FILE = "summary.json"
 FORMAT = "emolab-session"
 FORMAT_VERSION = 1
+#: No ad lasts a day: a longer duration in session.json is damage.
+MAX_AD_MS = 24 * 3600 * 1000.0
+#: Settings the numbers of a session depend on, with the range a session may hold.
+RECORDED_SETTINGS: dict[str, tuple[float, float]] = {
+    "emonps_k": (0.2, 1.0),
+    "trace_min_s": (0.0, 3600.0),
+    "reaction_delay_s": (0.0, 3.0),
+}
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -209,6 +219,11 @@ class Session:
 
 
 def read_meta(folder: Path) -> dict[str, Any]:
+    """Read and check ``session.json``: every value emolab computes with must make sense.
+
+    Raises:
+        SessionError: missing, not JSON, or holding values no session can have.
+    """
     path = Path(folder) / SESSION_FILE
     if not Path(folder).is_dir():
         raise SessionError(f"session folder {folder} does not exist")
@@ -223,7 +238,59 @@ def read_meta(folder: Path) -> dict[str, Any]:
     ad = meta.get("ad")
     if not isinstance(ad, dict) or any(k not in ad for k in ("file", "sha256", "duration_ms")):
         raise SessionError(f"{path} lacks the ad's file, sha256 or duration")
+    problems = _meta_problems(meta)
+    if problems:
+        raise SessionError(f"{path} is damaged: {'; '.join(problems)}. Restore it from a backup.")
     return meta
+
+
+def _is_number(value: Any, low: float = -math.inf, high: float = math.inf) -> bool:
+    return (
+        isinstance(value, (int, float))
+        and not isinstance(value, bool)
+        and math.isfinite(value)
+        and low <= value <= high
+    )
+
+
+def _meta_problems(meta: dict[str, Any]) -> list[str]:
+    """What in a session description cannot be right (empty when it is sound)."""
+    problems = []
+    ad = meta["ad"]
+    if not isinstance(ad["file"], str) or not isinstance(ad["sha256"], str):
+        problems.append("the ad's file name and sha256 must be text")
+    if any(isinstance(ad.get(k), str) and "\x00" in ad[k] for k in ("file", "path")):
+        problems.append("the ad's file name and path must not hold a NUL character")
+    if not _is_number(ad["duration_ms"], 1.0, MAX_AD_MS):
+        problems.append(f"the ad's duration_ms must be a number between 1 and {MAX_AD_MS:.0f}")
+    if ad.get("fps") is not None and not _is_number(ad["fps"], 1.0, 1000.0):
+        problems.append("the ad's fps must be a number between 1 and 1000")
+    if ad.get("path") is not None and not isinstance(ad["path"], str):
+        problems.append("the ad's path must be text")
+    if ad.get("size_bytes") is not None and not _is_number(ad["size_bytes"], 0):
+        problems.append("the ad's size_bytes must be a number")
+    if not _is_number(meta.get("calibration_s", 0.0), 0.0, 3600.0):
+        problems.append("calibration_s must be a number of seconds between 0 and 3600")
+    for key in ("source", "models", "settings"):
+        if meta.get(key) is not None and not isinstance(meta[key], dict):
+            problems.append(f"{key} must be an object")
+    if isinstance(meta.get("models"), dict) and any(
+        v is not None and not isinstance(v, dict) for v in meta["models"].values()
+    ):
+        problems.append("each model in models must be an object")
+    recorded = meta.get("settings") or {}
+    if isinstance(recorded, dict):
+        for name, (low, high) in RECORDED_SETTINGS.items():
+            if name in recorded and not _is_number(recorded[name], low, high):
+                problems.append(f"setting {name} must be a number between {low:g} and {high:g}")
+    check = meta.get("ad_face_check")
+    if check is not None and not (
+        isinstance(check, dict)
+        and _is_number(check.get("frames_sampled"), 0, 10_000)
+        and _is_number(check.get("frames_with_face"), 0, check.get("frames_sampled"))
+    ):
+        problems.append("ad_face_check must hold frames_sampled and frames_with_face (at most frames_sampled)")
+    return problems
 
 
 def load_session(folder: str | Path) -> Session:
@@ -240,27 +307,36 @@ def load_session(folder: str | Path) -> Session:
     if summary_path.is_file():
         try:
             summary = json.loads(summary_path.read_text(encoding="utf-8"))
-        except ValueError as exc:
+        except (OSError, ValueError) as exc:
             raise SessionError(
                 f"{summary_path} is not valid JSON ({exc}); run 'emolab summary --rebuild {folder}'"
             ) from exc
+        if not isinstance(summary, dict):
+            raise SessionError(f"{summary_path} is not an emolab summary; run 'emolab summary --rebuild {folder}'")
     return Session(folder=folder, meta=meta, timeline=timeline, summary=summary)
+
+
+def recorded_setting(meta: dict[str, Any], name: str) -> float:
+    """A numeric setting as the session was recorded with it (today's default if absent)."""
+    recorded = meta.get("settings") or {}
+    return float(recorded.get(name, getattr(Settings(), name)))
 
 
 def metric_settings(meta: dict[str, Any]) -> tuple[float, float]:
     """``(emonps_k, trace_min_s)`` a session was recorded with (today's defaults if absent)."""
-    recorded = meta.get("settings") or {}
-    default = Settings()
-    return (
-        float(recorded.get("emonps_k", default.emonps_k)),
-        float(recorded.get("trace_min_s", default.trace_min_s)),
-    )
+    return recorded_setting(meta, "emonps_k"), recorded_setting(meta, "trace_min_s")
 
 
 def summary_for(meta: dict[str, Any], timeline: Timeline) -> dict[str, Any]:
-    """The summary of a timeline under the metric settings its session was recorded with."""
+    """The summary of a timeline under the settings its session was recorded with.
+
+    Holds the metrics (:func:`~emolab.session.metrics.compute_summary`) and the session's
+    data-quality ``warnings`` (:func:`~emolab.session.quality.session_warnings`).
+    """
     k, trace_min_s = metric_settings(meta)
-    return compute_summary(timeline, emonps_k=k, trace_min_s=trace_min_s)
+    summary = compute_summary(timeline, emonps_k=k, trace_min_s=trace_min_s)
+    summary["warnings"] = session_warnings(meta, timeline, summary)
+    return summary
 
 
 def rebuild_summary(folder: str | Path) -> dict[str, Any]:

@@ -112,15 +112,18 @@ def read_timeline(path: Path) -> Timeline:
     except (OSError, UnicodeDecodeError) as exc:
         raise SessionError(f"cannot read {path}: {exc}") from exc
     complete = text.endswith("\n")
-    lines = list(csv.reader(text.splitlines()))
+    try:
+        lines = list(csv.reader(text.splitlines()))
+    except csv.Error as exc:
+        raise SessionError(f"{path} is not a readable CSV file ({exc}); the file is damaged") from exc
     if not lines or tuple(lines[0]) != COLUMNS:
         raise SessionError(
             f"{path} does not start with emolab's timeline header; it is not an emolab timeline "
             "or it was edited. Restore it from a backup."
         )
     rows = lines[1:]
-    if rows and not complete and len(rows[-1]) != len(COLUMNS):
-        rows = rows[:-1]  # the last write was interrupted: keep everything before it
+    if rows and not complete:
+        rows = rows[:-1]  # every row ends with a newline: the last write was interrupted
     cols: dict[str, list[str]] = {c: [] for c in COLUMNS}
     for i, row in enumerate(rows, start=2):
         if len(row) != len(COLUMNS):
@@ -130,16 +133,45 @@ def read_timeline(path: Path) -> Timeline:
     try:
         return _to_arrays(cols)
     except ValueError as exc:
-        raise SessionError(f"{path} holds a value that is not a number where one is expected: {exc}") from exc
+        raise SessionError(
+            f"{path} holds a wrong value ({exc}); the file is damaged. Restore it from a backup or analyse again."
+        ) from exc
+
+
+def _number(text: str, kind: type = float) -> float:
+    try:
+        value = kind(text)
+    except ValueError:
+        raise ValueError(f"{text[:40]!r} is not a number where one is expected") from None
+    if kind is int and not -(2**62) < value < 2**62:
+        raise ValueError(f"{text[:40]!r} is too large")
+    return value
 
 
 def _num(values: list[str]) -> np.ndarray:
-    return np.array([float(v) if v != "" else np.nan for v in values], dtype=np.float64)
+    return np.array([_number(v) if v != "" else np.nan for v in values], dtype=np.float64)
+
+
+def _finite(name: str, values: np.ndarray, where: np.ndarray | None = None) -> np.ndarray:
+    """``values``, checked finite (everywhere, or on the rows ``where`` is true)."""
+    bad = (
+        ~np.isfinite(values)
+        if where is None
+        else (where[:, None] if values.ndim == 2 else where) & ~np.isfinite(values)
+    )
+    if np.any(bad):
+        raise ValueError(f"{name} is empty, infinite or not a number on a row that needs it")
+    return values
 
 
 def _to_arrays(cols: dict[str, list[str]]) -> Timeline:
     n = len(cols["frame_index"])
-    viewer = np.array([int(v) if v != "" else -1 for v in cols["viewer_id"]], dtype=np.int64)
+    frame_index = np.array([_number(v, int) for v in cols["frame_index"]], dtype=np.int64)
+    if np.any(frame_index < 0):
+        raise ValueError("a negative frame_index")
+    viewer = np.array([_number(v, int) if v != "" else -1 for v in cols["viewer_id"]], dtype=np.int64)
+    if np.any(np.array([v != "" for v in cols["viewer_id"]], dtype=bool) & (viewer < 0)):
+        raise ValueError("a negative viewer_id")
     phase = np.array(cols["phase"], dtype=object) if n else np.zeros(0, dtype=object)
     bad = sorted({p for p in phase if p not in PHASES})
     if bad:
@@ -153,18 +185,24 @@ def _to_arrays(cols: dict[str, list[str]]) -> Timeline:
     def stack(names: tuple[str, ...]) -> np.ndarray:
         return np.stack([_num(cols[c]) for c in names], axis=1) if n else np.zeros((0, len(names)))
 
+    face = viewer >= 0
+    probs, smoothed = stack(RAW_COLUMNS), stack(SMOOTH_COLUMNS)
+    for name, p in (("a raw probability", probs), ("a smoothed probability", smoothed)):
+        _finite(name, p, face)
+        if np.any(face[:, None] & ((p < 0.0) | (p > 1.0 + 1e-6))):
+            raise ValueError(f"{name} outside 0..1")
     return Timeline(
-        frame_index=np.array([int(v) for v in cols["frame_index"]], dtype=np.int64),
-        source_ms=_num(cols["source_ms"]),
-        capture_ms=_num(cols["capture_ms"]),
-        result_ms=_num(cols["result_ms"]),
-        ad_ms=_num(cols["ad_ms"]),
+        frame_index=frame_index,
+        source_ms=_finite("source_ms", _num(cols["source_ms"])),
+        capture_ms=_finite("capture_ms", _num(cols["capture_ms"])),
+        result_ms=_finite("result_ms", _num(cols["result_ms"])),
+        ad_ms=_finite("ad_ms", _num(cols["ad_ms"])),
         phase=phase,
         viewer_id=viewer,
-        box=stack(("x1", "y1", "x2", "y2")),
-        score=_num(cols["score"]),
-        probs=stack(RAW_COLUMNS),
-        smoothed=stack(SMOOTH_COLUMNS),
+        box=_finite("a face box", stack(("x1", "y1", "x2", "y2")), face),
+        score=_finite("score", _num(cols["score"]), face),
+        probs=probs,
+        smoothed=smoothed,
         label=labels,
         group=groups,
     )

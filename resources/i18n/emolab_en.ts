@@ -52,24 +52,23 @@ The ad starts in a moment.</translation>
 <context>
     <name>EmotionCurves</name>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="94"/>
+        <location filename="../../emolab/gui/plots.py" line="84"/>
         <source>Emotions</source>
         <translation>Emotions</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="97"/>
+        <location filename="../../emolab/gui/plots.py" line="87"/>
         <source>Groups</source>
         <translation>Groups</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="124"/>
+        <location filename="../../emolab/gui/plots.py" line="114"/>
         <source>probability</source>
         <translation>probability</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="91"/>
+        <location filename="../../emolab/gui/plots.py" line="81"/>
         <source>Ad time (s)</source>
-        <extracomment>Colours with a meaning people already read: happy green, angry red, sad blue, neutral grey.</extracomment>
         <translation>Ad time (s)</translation>
     </message>
 </context>
@@ -165,7 +164,7 @@ The ad starts in a moment.</translation>
     </message>
     <message>
         <location filename="../../emolab/gui/main_window.py" line="128"/>
-        <location filename="../../emolab/gui/main_window.py" line="532"/>
+        <location filename="../../emolab/gui/main_window.py" line="536"/>
         <source>&amp;Pause</source>
         <translation>&amp;Pause</translation>
     </message>
@@ -215,128 +214,138 @@ The ad starts in a moment.</translation>
         <translation>&amp;Quit</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="154"/>
+        <location filename="../../emolab/gui/main_window.py" line="153"/>
         <source>Start</source>
         <translation>Start</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="157"/>
-        <location filename="../../emolab/gui/main_window.py" line="531"/>
+        <location filename="../../emolab/gui/main_window.py" line="156"/>
+        <location filename="../../emolab/gui/main_window.py" line="535"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="159"/>
+        <location filename="../../emolab/gui/main_window.py" line="158"/>
         <source>Stop</source>
         <translation>Stop</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="168"/>
+        <location filename="../../emolab/gui/main_window.py" line="167"/>
         <source>Camera (latest analysed frame)</source>
         <translation>Camera (latest analysed frame)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="180"/>
+        <location filename="../../emolab/gui/main_window.py" line="179"/>
         <source>Ad (what the respondent sees)</source>
         <translation>Ad (what the respondent sees)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="185"/>
+        <location filename="../../emolab/gui/main_window.py" line="184"/>
         <source>Live emotions against ad time</source>
         <translation>Live emotions against ad time</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="217"/>
+        <location filename="../../emolab/gui/main_window.py" line="216"/>
         <source>Models: loaded at Start</source>
         <translation>Models: loaded at Start</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="414"/>
+        <location filename="../../emolab/gui/main_window.py" line="413"/>
         <source>Models: {0}</source>
         <translation>Models: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="546"/>
+        <location filename="../../emolab/gui/main_window.py" line="470"/>
+        <source>Session saved in {0}, but its numbers should not be trusted:</source>
+        <translation>Session saved in {0}, but its numbers should not be trusted:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="477"/>
+        <source>Warning: {0}</source>
+        <translation>Warning: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="550"/>
         <source>Calibrating</source>
         <translation>Calibrating</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="549"/>
+        <location filename="../../emolab/gui/main_window.py" line="553"/>
         <source>{0} — ad {1} / {2}</source>
         <translation>{0} — ad {1} / {2}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="558"/>
+        <location filename="../../emolab/gui/main_window.py" line="562"/>
         <source>Processing: – fps</source>
         <translation>Processing: – fps</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="560"/>
+        <location filename="../../emolab/gui/main_window.py" line="564"/>
         <source>Processing: {0:.1f} fps</source>
         <translation>Processing: {0:.1f} fps</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="561"/>
+        <location filename="../../emolab/gui/main_window.py" line="565"/>
         <source>Latency: {0:.0f} ms</source>
         <translation>Latency: {0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="562"/>
+        <location filename="../../emolab/gui/main_window.py" line="566"/>
         <source>Face found: {0:.0f}% of frames</source>
         <translation>Face found: {0:.0f}% of frames</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="563"/>
+        <location filename="../../emolab/gui/main_window.py" line="567"/>
         <source>Dropped: {0} frames</source>
         <translation>Dropped: {0} frames</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="227"/>
+        <location filename="../../emolab/gui/main_window.py" line="226"/>
         <source>&amp;File</source>
         <translation>&amp;File</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="237"/>
+        <location filename="../../emolab/gui/main_window.py" line="236"/>
         <source>&amp;Screening</source>
         <translation>&amp;Screening</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="240"/>
+        <location filename="../../emolab/gui/main_window.py" line="239"/>
         <source>&amp;Language</source>
         <translation>&amp;Language</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="242"/>
+        <location filename="../../emolab/gui/main_window.py" line="241"/>
         <source>System language</source>
         <translation>System language</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="313"/>
+        <location filename="../../emolab/gui/main_window.py" line="312"/>
         <source>Videos ({0})</source>
         <translation>Videos ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="313"/>
+        <location filename="../../emolab/gui/main_window.py" line="312"/>
         <source>Open ad</source>
         <translation>Open ad</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="320"/>
+        <location filename="../../emolab/gui/main_window.py" line="319"/>
         <source>The ad file {0} does not exist.</source>
         <translation>The ad file {0} does not exist.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="331"/>
+        <location filename="../../emolab/gui/main_window.py" line="330"/>
         <source>The language changes the next time emolab starts.</source>
         <translation>The language changes the next time emolab starts.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="391"/>
+        <location filename="../../emolab/gui/main_window.py" line="390"/>
         <source>Starting the camera…</source>
         <translation>Starting the camera…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="435"/>
+        <location filename="../../emolab/gui/main_window.py" line="434"/>
         <source>Unexpected error: {0}</source>
         <translation>Unexpected error: {0}</translation>
     </message>
@@ -346,74 +355,99 @@ The ad starts in a moment.</translation>
         <translation>The screening ended early; what was recorded is saved in {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="470"/>
+        <location filename="../../emolab/gui/main_window.py" line="472"/>
         <source>Session saved in {0}.</source>
         <translation>Session saved in {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475"/>
+        <location filename="../../emolab/gui/main_window.py" line="479"/>
         <source>Open folder</source>
         <translation>Open folder</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475"/>
+        <location filename="../../emolab/gui/main_window.py" line="479"/>
         <source>Open report</source>
         <translation>Open report</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="508"/>
+        <location filename="../../emolab/gui/main_window.py" line="512"/>
         <source>Ready</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="509"/>
+        <location filename="../../emolab/gui/main_window.py" line="513"/>
         <source>Loading models…</source>
         <translation>Loading models…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="510"/>
-        <location filename="../../emolab/gui/main_window.py" line="546"/>
+        <location filename="../../emolab/gui/main_window.py" line="514"/>
+        <location filename="../../emolab/gui/main_window.py" line="550"/>
         <source>Recording</source>
         <translation>Recording</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="511"/>
-        <location filename="../../emolab/gui/main_window.py" line="544"/>
+        <location filename="../../emolab/gui/main_window.py" line="515"/>
+        <location filename="../../emolab/gui/main_window.py" line="548"/>
         <source>Paused</source>
         <translation>Paused</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="512"/>
+        <location filename="../../emolab/gui/main_window.py" line="516"/>
         <source>Saving the session…</source>
         <translation>Saving the session…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="526"/>
+        <location filename="../../emolab/gui/main_window.py" line="530"/>
         <source>Tick the consent box first</source>
         <translation>Tick the consent box first</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="531"/>
+        <location filename="../../emolab/gui/main_window.py" line="535"/>
         <source>Resume</source>
         <translation>Resume</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="532"/>
+        <location filename="../../emolab/gui/main_window.py" line="536"/>
         <source>&amp;Resume</source>
         <translation>&amp;Resume</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="586"/>
+        <location filename="../../emolab/gui/main_window.py" line="577"/>
+        <source>The file manager could not be opened. The session folder is:</source>
+        <translation>The file manager could not be opened. The session folder is:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="588"/>
+        <source>The report is written, but no web browser could be opened. It is here:</source>
+        <translation>The report is written, but no web browser could be opened. It is here:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="596"/>
+        <source>Copy path</source>
+        <translation>Copy path</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="602"/>
+        <source>Copied to the clipboard: {0}</source>
+        <translation>Copied to the clipboard: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="606"/>
         <source>Folder with the sessions of one ad</source>
         <translation>Folder with the sessions of one ad</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="644"/>
+        <location filename="../../emolab/gui/main_window.py" line="617"/>
+        <source>The study report is written, but no web browser could be opened. It is here:</source>
+        <translation>The study report is written, but no web browser could be opened. It is here:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="664"/>
         <source>Stop the screening?</source>
         <translation>Stop the screening?</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="645"/>
+        <location filename="../../emolab/gui/main_window.py" line="665"/>
         <source>A screening is running. Stop it, save the session and quit?</source>
         <translation>A screening is running. Stop it, save the session and quit?</translation>
     </message>
@@ -450,117 +484,118 @@ The ad starts in a moment.</translation>
         <translation>Screening</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="51"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="55"/>
         <source>drop a video here or click Open</source>
+        <extracomment>The chosen ad&apos;s full path; the field shows its file name (a long path would be cut at its start, hiding the name) and the full path in its tooltip.</extracomment>
         <translation>drop a video here or click Open</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="54"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="56"/>
         <source>Open…</source>
         <translation>Open…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="56"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="58"/>
         <source>Recent ads</source>
         <translation>Recent ads</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="58"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="60"/>
         <source>Recent</source>
         <translation>Recent</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="65"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="66"/>
         <source>&amp;Ad:</source>
         <translation>&amp;Ad:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="69"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="70"/>
         <source>&amp;Camera:</source>
         <translation>&amp;Camera:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="71"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="72"/>
         <source>pseudonym, e.g. R017</source>
         <translation>pseudonym, e.g. R017</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="72"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="73"/>
         <source>&amp;Respondent id:</source>
         <translation>&amp;Respondent id:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="73"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="74"/>
         <source>Co&amp;nsent: the respondent agrees to being filmed and analysed</source>
         <translation>Co&amp;nsent: the respondent agrees to being filmed and analysed</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="79"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="80"/>
         <source> s</source>
         <translation> s</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="80"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="81"/>
         <source>Seconds of resting face recorded before the ad (0 = none)</source>
         <translation>Seconds of resting face recorded before the ad (0 = none)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="81"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="82"/>
         <source>Cali&amp;bration:</source>
         <translation>Cali&amp;bration:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="84"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="85"/>
         <source>Face detector:</source>
         <translation>Face detector:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="85"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="86"/>
         <source>Emotion model:</source>
         <translation>Emotion model:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="89"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="90"/>
         <source>Full screen</source>
         <translation>Full screen</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="94"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="95"/>
         <source>Ad screen:</source>
         <translation>Ad screen:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="102"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="103"/>
         <source>Save sessions in:</source>
         <translation>Save sessions in:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="155"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="159"/>
         <source>(no camera found)</source>
         <translation>(no camera found)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="156"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="160"/>
         <source>Video file as camera…</source>
         <translation>Video file as camera…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="167"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="174"/>
         <source>Camera {0}</source>
         <translation>Camera {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="179"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="186"/>
         <source>Video standing in for the camera</source>
         <translation>Video standing in for the camera</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="179"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="186"/>
         <source>Videos ({0})</source>
         <translation>Videos ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="217"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="225"/>
         <source>Save sessions in</source>
         <translation>Save sessions in</translation>
     </message>
@@ -616,17 +651,17 @@ The ad starts in a moment.</translation>
         <translation>Camera {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="99"/>
+        <location filename="../../emolab/gui/actions.py" line="101"/>
         <source>none installed</source>
         <translation>none installed</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="100"/>
+        <location filename="../../emolab/gui/actions.py" line="102"/>
         <source>auto ({0})</source>
         <translation>auto ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="133"/>
+        <location filename="../../emolab/gui/actions.py" line="135"/>
         <source>{0} holds no emolab session folders; choose the folder your sessions are saved in.</source>
         <translation>{0} holds no emolab session folders; choose the folder your sessions are saved in.</translation>
     </message>

@@ -52,24 +52,23 @@ The ad starts in a moment.</source>
 <context>
     <name>EmotionCurves</name>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="94"/>
+        <location filename="../../emolab/gui/plots.py" line="84"/>
         <source>Emotions</source>
         <translation>Эмоции</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="97"/>
+        <location filename="../../emolab/gui/plots.py" line="87"/>
         <source>Groups</source>
         <translation>Группы</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="124"/>
+        <location filename="../../emolab/gui/plots.py" line="114"/>
         <source>probability</source>
         <translation>вероятность</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="91"/>
+        <location filename="../../emolab/gui/plots.py" line="81"/>
         <source>Ad time (s)</source>
-        <extracomment>Colours with a meaning people already read: happy green, angry red, sad blue, neutral grey.</extracomment>
         <translation>Время ролика (с)</translation>
     </message>
 </context>
@@ -165,7 +164,7 @@ The ad starts in a moment.</source>
     </message>
     <message>
         <location filename="../../emolab/gui/main_window.py" line="128"/>
-        <location filename="../../emolab/gui/main_window.py" line="532"/>
+        <location filename="../../emolab/gui/main_window.py" line="536"/>
         <source>&amp;Pause</source>
         <translation>&amp;Пауза</translation>
     </message>
@@ -215,128 +214,138 @@ The ad starts in a moment.</source>
         <translation>В&amp;ыход</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="154"/>
+        <location filename="../../emolab/gui/main_window.py" line="153"/>
         <source>Start</source>
         <translation>Старт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="157"/>
-        <location filename="../../emolab/gui/main_window.py" line="531"/>
+        <location filename="../../emolab/gui/main_window.py" line="156"/>
+        <location filename="../../emolab/gui/main_window.py" line="535"/>
         <source>Pause</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="159"/>
+        <location filename="../../emolab/gui/main_window.py" line="158"/>
         <source>Stop</source>
         <translation>Стоп</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="168"/>
+        <location filename="../../emolab/gui/main_window.py" line="167"/>
         <source>Camera (latest analysed frame)</source>
         <translation>Камера (последний проанализированный кадр)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="180"/>
+        <location filename="../../emolab/gui/main_window.py" line="179"/>
         <source>Ad (what the respondent sees)</source>
         <translation>Ролик (то, что видит респондент)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="185"/>
+        <location filename="../../emolab/gui/main_window.py" line="184"/>
         <source>Live emotions against ad time</source>
         <translation>Эмоции в реальном времени по времени ролика</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="217"/>
+        <location filename="../../emolab/gui/main_window.py" line="216"/>
         <source>Models: loaded at Start</source>
         <translation>Модели: загружаются при старте</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="414"/>
+        <location filename="../../emolab/gui/main_window.py" line="413"/>
         <source>Models: {0}</source>
         <translation>Модели: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="546"/>
+        <location filename="../../emolab/gui/main_window.py" line="470"/>
+        <source>Session saved in {0}, but its numbers should not be trusted:</source>
+        <translation>Сеанс сохранён в {0}, но его цифрам нельзя доверять:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="477"/>
+        <source>Warning: {0}</source>
+        <translation>Предупреждение: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="550"/>
         <source>Calibrating</source>
         <translation>Калибровка</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="549"/>
+        <location filename="../../emolab/gui/main_window.py" line="553"/>
         <source>{0} — ad {1} / {2}</source>
         <translation>{0} — ролик {1} / {2}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="558"/>
+        <location filename="../../emolab/gui/main_window.py" line="562"/>
         <source>Processing: – fps</source>
         <translation>Обработка: – кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="560"/>
+        <location filename="../../emolab/gui/main_window.py" line="564"/>
         <source>Processing: {0:.1f} fps</source>
         <translation>Обработка: {0:.1f} кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="561"/>
+        <location filename="../../emolab/gui/main_window.py" line="565"/>
         <source>Latency: {0:.0f} ms</source>
         <translation>Задержка: {0:.0f} мс</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="562"/>
+        <location filename="../../emolab/gui/main_window.py" line="566"/>
         <source>Face found: {0:.0f}% of frames</source>
         <translation>Лицо найдено: {0:.0f}% кадров</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="563"/>
+        <location filename="../../emolab/gui/main_window.py" line="567"/>
         <source>Dropped: {0} frames</source>
         <translation>Пропущено: {0} кадров</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="227"/>
+        <location filename="../../emolab/gui/main_window.py" line="226"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="237"/>
+        <location filename="../../emolab/gui/main_window.py" line="236"/>
         <source>&amp;Screening</source>
         <translation>&amp;Показ</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="240"/>
+        <location filename="../../emolab/gui/main_window.py" line="239"/>
         <source>&amp;Language</source>
         <translation>&amp;Язык</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="242"/>
+        <location filename="../../emolab/gui/main_window.py" line="241"/>
         <source>System language</source>
         <translation>Язык системы</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="313"/>
+        <location filename="../../emolab/gui/main_window.py" line="312"/>
         <source>Videos ({0})</source>
         <translation>Видео ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="313"/>
+        <location filename="../../emolab/gui/main_window.py" line="312"/>
         <source>Open ad</source>
         <translation>Открыть ролик</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="320"/>
+        <location filename="../../emolab/gui/main_window.py" line="319"/>
         <source>The ad file {0} does not exist.</source>
         <translation>Файл ролика {0} не существует.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="331"/>
+        <location filename="../../emolab/gui/main_window.py" line="330"/>
         <source>The language changes the next time emolab starts.</source>
         <translation>Язык сменится при следующем запуске emolab.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="391"/>
+        <location filename="../../emolab/gui/main_window.py" line="390"/>
         <source>Starting the camera…</source>
         <translation>Запуск камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="435"/>
+        <location filename="../../emolab/gui/main_window.py" line="434"/>
         <source>Unexpected error: {0}</source>
         <translation>Непредвиденная ошибка: {0}</translation>
     </message>
@@ -346,74 +355,99 @@ The ad starts in a moment.</source>
         <translation>Показ прервался; всё записанное сохранено в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="470"/>
+        <location filename="../../emolab/gui/main_window.py" line="472"/>
         <source>Session saved in {0}.</source>
         <translation>Сессия сохранена в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475"/>
+        <location filename="../../emolab/gui/main_window.py" line="479"/>
         <source>Open folder</source>
         <translation>Открыть папку</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475"/>
+        <location filename="../../emolab/gui/main_window.py" line="479"/>
         <source>Open report</source>
         <translation>Открыть отчёт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="508"/>
+        <location filename="../../emolab/gui/main_window.py" line="512"/>
         <source>Ready</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="509"/>
+        <location filename="../../emolab/gui/main_window.py" line="513"/>
         <source>Loading models…</source>
         <translation>Загрузка моделей…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="510"/>
-        <location filename="../../emolab/gui/main_window.py" line="546"/>
+        <location filename="../../emolab/gui/main_window.py" line="514"/>
+        <location filename="../../emolab/gui/main_window.py" line="550"/>
         <source>Recording</source>
         <translation>Запись</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="511"/>
-        <location filename="../../emolab/gui/main_window.py" line="544"/>
+        <location filename="../../emolab/gui/main_window.py" line="515"/>
+        <location filename="../../emolab/gui/main_window.py" line="548"/>
         <source>Paused</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="512"/>
+        <location filename="../../emolab/gui/main_window.py" line="516"/>
         <source>Saving the session…</source>
         <translation>Сохранение сессии…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="526"/>
+        <location filename="../../emolab/gui/main_window.py" line="530"/>
         <source>Tick the consent box first</source>
         <translation>Сначала отметьте согласие респондента</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="531"/>
+        <location filename="../../emolab/gui/main_window.py" line="535"/>
         <source>Resume</source>
         <translation>Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="532"/>
+        <location filename="../../emolab/gui/main_window.py" line="536"/>
         <source>&amp;Resume</source>
         <translation>&amp;Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="586"/>
+        <location filename="../../emolab/gui/main_window.py" line="577"/>
+        <source>The file manager could not be opened. The session folder is:</source>
+        <translation>Не удалось открыть файловый менеджер. Папка сеанса:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="588"/>
+        <source>The report is written, but no web browser could be opened. It is here:</source>
+        <translation>Отчёт записан, но не удалось открыть браузер. Он находится здесь:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="596"/>
+        <source>Copy path</source>
+        <translation>Копировать путь</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="602"/>
+        <source>Copied to the clipboard: {0}</source>
+        <translation>Скопировано в буфер обмена: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="606"/>
         <source>Folder with the sessions of one ad</source>
         <translation>Папка с сессиями одного ролика</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="644"/>
+        <location filename="../../emolab/gui/main_window.py" line="617"/>
+        <source>The study report is written, but no web browser could be opened. It is here:</source>
+        <translation>Отчёт исследования записан, но не удалось открыть браузер. Он находится здесь:</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="664"/>
         <source>Stop the screening?</source>
         <translation>Остановить показ?</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="645"/>
+        <location filename="../../emolab/gui/main_window.py" line="665"/>
         <source>A screening is running. Stop it, save the session and quit?</source>
         <translation>Идёт показ. Остановить его, сохранить сессию и выйти?</translation>
     </message>
@@ -450,117 +484,118 @@ The ad starts in a moment.</source>
         <translation>Показ</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="51"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="55"/>
         <source>drop a video here or click Open</source>
+        <extracomment>The chosen ad&apos;s full path; the field shows its file name (a long path would be cut at its start, hiding the name) and the full path in its tooltip.</extracomment>
         <translation>перетащите видео сюда или нажмите «Открыть»</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="54"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="56"/>
         <source>Open…</source>
         <translation>Открыть…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="56"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="58"/>
         <source>Recent ads</source>
         <translation>Недавние ролики</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="58"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="60"/>
         <source>Recent</source>
         <translation>Недавние</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="65"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="66"/>
         <source>&amp;Ad:</source>
         <translation>&amp;Ролик:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="69"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="70"/>
         <source>&amp;Camera:</source>
         <translation>&amp;Камера:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="71"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="72"/>
         <source>pseudonym, e.g. R017</source>
         <translation>псевдоним, например R017</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="72"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="73"/>
         <source>&amp;Respondent id:</source>
         <translation>&amp;ID респондента:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="73"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="74"/>
         <source>Co&amp;nsent: the respondent agrees to being filmed and analysed</source>
         <translation>Со&amp;гласие: респондент согласен на съёмку и анализ</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="79"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="80"/>
         <source> s</source>
         <translation> с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="80"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="81"/>
         <source>Seconds of resting face recorded before the ad (0 = none)</source>
         <translation>Секунды спокойного лица перед роликом (0 — без калибровки)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="81"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="82"/>
         <source>Cali&amp;bration:</source>
         <translation>Калибр&amp;овка:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="84"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="85"/>
         <source>Face detector:</source>
         <translation>Детектор лиц:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="85"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="86"/>
         <source>Emotion model:</source>
         <translation>Модель эмоций:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="89"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="90"/>
         <source>Full screen</source>
         <translation>Весь экран</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="94"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="95"/>
         <source>Ad screen:</source>
         <translation>Экран ролика:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="102"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="103"/>
         <source>Save sessions in:</source>
         <translation>Сохранять сессии в:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="155"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="159"/>
         <source>(no camera found)</source>
         <translation>(камера не найдена)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="156"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="160"/>
         <source>Video file as camera…</source>
         <translation>Видеофайл вместо камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="167"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="174"/>
         <source>Camera {0}</source>
         <translation>Камера {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="179"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="186"/>
         <source>Video standing in for the camera</source>
         <translation>Видео вместо камеры</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="179"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="186"/>
         <source>Videos ({0})</source>
         <translation>Видео ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/setup_panel.py" line="217"/>
+        <location filename="../../emolab/gui/setup_panel.py" line="225"/>
         <source>Save sessions in</source>
         <translation>Сохранять сессии в</translation>
     </message>
@@ -616,17 +651,17 @@ The ad starts in a moment.</source>
         <translation>Камера {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="99"/>
+        <location filename="../../emolab/gui/actions.py" line="101"/>
         <source>none installed</source>
         <translation>не установлено</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="100"/>
+        <location filename="../../emolab/gui/actions.py" line="102"/>
         <source>auto ({0})</source>
         <translation>авто ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="133"/>
+        <location filename="../../emolab/gui/actions.py" line="135"/>
         <source>{0} holds no emolab session folders; choose the folder your sessions are saved in.</source>
         <translation>В {0} нет папок сессий emolab; выберите папку, где сохранены сессии.</translation>
     </message>

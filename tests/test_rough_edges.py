@@ -1,0 +1,146 @@
+"""Rough edges a new user hit: a closed pipe, a bogus model setting, no display, one palette,
+the reaction delay, and the model inventory the window and the command share."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from emolab.cli.main import main
+from emolab.emotions import EMOTIONS, GROUP_KEYS, GROUPS, SERIES
+from emolab.errors import SettingsError
+from emolab.media import AdInfo
+from emolab.palette import EMOTION_COLORS, GROUP_COLORS, SERIES_COLORS
+from emolab.pipeline import FaceResult, FrameResult
+from emolab.report.series import FrameCurves, key_moments
+from emolab.session import SessionWriter
+from emolab.settings import Settings
+from tests.conftest import REPO
+
+ENV = {**os.environ, "PYTHONPATH": str(REPO)}
+
+
+@pytest.fixture(scope="module")
+def session(tmp_path_factory):  # noqa: ANN001, ANN201
+    """A small session with a long summary (so its JSON fills more than one pipe read)."""
+    folder = tmp_path_factory.mktemp("edges") / "s"
+    ad = AdInfo("ad.mp4", "/nowhere/ad.mp4", 10, "0" * 64, 3000.0, 10.0, 64, 48, 30)
+    writer = SessionWriter.create(folder.parent, "r", ad, {"kind": "test"}, {}, {}, folder=folder)
+    p = np.full(7, 0.02, np.float32)
+    p[3] = 0.88
+    for i in range(11):
+        faces = tuple(
+            FaceResult(viewer_id=v, box=(1.0, 1.0, 9.0, 9.0), score=0.9, probs=p, smoothed=p) for v in range(1, 320)
+        )
+        writer.write(FrameResult(i, i * 100.0, time.monotonic(), (64, 48), faces, {}), i * 300.0)
+    writer.close()
+    return folder
+
+
+def test_summary_into_a_closed_pipe_is_quiet(session):
+    """``emolab summary DIR | head -1``: the first line, and no BrokenPipeError traceback."""
+    assert len((session / "summary.json").read_text()) > 70_000, "more than a pipe buffer"
+    done = subprocess.run(
+        f"'{sys.executable}' -m emolab summary '{session}' | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=ENV,
+        timeout=120,
+    )
+    assert done.stdout == "{\n"
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+def test_bogus_detector_setting_is_a_clear_error():
+    done = subprocess.run(
+        [sys.executable, "-m", "emolab", "models"],
+        capture_output=True,
+        text=True,
+        env={**ENV, "EMOLAB_DETECTOR": "bogus"},
+        timeout=120,
+    )
+    assert done.returncode == 2
+    assert "emolab: error: EMOLAB_DETECTOR=bogus: unknown face detector 'bogus'; choose auto" in done.stderr
+    assert "selected: None" not in done.stdout and "selected: none (see the error below)" in done.stdout
+    assert "mtcnn" in done.stdout, "the models one can choose are still listed"
+
+
+def test_models_command_and_window_share_the_engines_inventory(capsys):
+    pytest.importorskip("PySide6")
+    from emolab.gui.actions import model_choices
+    from emolab.inventory import model_inventory
+
+    settings = Settings()
+    inv = model_inventory(settings)
+    assert main(["models", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(inv))
+    choices, errors = model_choices(settings)
+    assert errors == []
+    for task in ("detector", "classifier"):
+        installed = [m["name"] for m in inv[task + "s"] if m["installed"]]
+        assert [spec for _, spec in choices[task]] == ["auto", *installed]
+        assert inv["selected"][task]["name"] in choices[task][0][0]
+    _, errors = model_choices(settings.replace(detector="bogus"))
+    assert errors and "unknown face detector 'bogus'" in errors[0]
+    import emolab.cli.models as cli_models
+
+    assert not hasattr(cli_models, "model_inventory"), "the inventory lives in the engine, not the command"
+
+
+def test_gui_without_a_display_says_what_to_do(monkeypatch, capsys):
+    monkeypatch.delenv("DISPLAY", raising=False)
+    monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
+    monkeypatch.setenv("QT_QPA_PLATFORM", "xcb")
+    if not sys.platform.startswith("linux"):
+        pytest.skip("the display check is for Linux")
+    assert main(["gui", "--demo"]) == 2
+    err = capsys.readouterr().err
+    assert "no screen" in err and "bash scripts/run.sh demo" in err and "xvfb-run" in err
+
+
+def test_run_sh_without_a_display_says_what_to_do_first(tmp_path):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    env["PATH"] = f"{tmp_path}:{env['PATH']}"
+    # If run.sh got as far as setting up, this stand-in for apt-get/pip would say so.
+    for tool in ("apt-get", "sudo"):
+        (tmp_path / tool).write_text("#!/bin/sh\necho SETUP-RAN >&2\nexit 99\n")
+        (tmp_path / tool).chmod(0o755)
+    done = subprocess.run(["bash", "scripts/run.sh"], cwd=REPO, capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 2
+    assert "bash scripts/run.sh demo" in done.stderr and "xvfb-run -a bash scripts/run.sh" in done.stderr
+    assert "SETUP-RAN" not in done.stderr and "xcb" not in done.stderr.replace("QT_QPA", "")
+
+
+def test_one_palette_for_window_and_reports():
+    assert set(EMOTION_COLORS) == set(EMOTIONS) and set(GROUP_COLORS) == set(GROUPS)
+    assert set(SERIES_COLORS) == set(SERIES) and len(set(EMOTION_COLORS.values())) == len(EMOTIONS)
+    assert GROUP_COLORS["neutral"] == EMOTION_COLORS["neutral"], "the neutral group is the neutral emotion"
+    for g, key in zip(GROUPS, GROUP_KEYS):
+        assert SERIES_COLORS[key] == GROUP_COLORS[g]
+    # No other module keeps colours of its own for emotions.
+    for path in (REPO / "emolab").rglob("*.py"):
+        if path.name != "palette.py":
+            text = path.read_text(encoding="utf-8")
+            assert EMOTION_COLORS["happy"] not in text and '"happy": "#' not in text, path
+
+
+def test_reaction_delay_maps_a_peak_to_an_earlier_ad_frame():
+    t = np.arange(0.0, 5.0, 0.1)
+    happy = np.exp(-((t - 3.0) ** 2) / 0.05)  # peaks at 3.0 s
+    smoothed = np.zeros((len(t), len(SERIES)))
+    smoothed[:, SERIES.index("happy")] = happy
+    curves = FrameCurves(t_s=t, smoothed=smoothed, raw=smoothed)
+    (moment,) = key_moments(curves, 5000.0, reaction_delay_s=0.5)["happy"][:1]
+    assert moment["ad_ms"] == pytest.approx(3000.0) and moment["cause_ms"] == pytest.approx(2500.0)
+    assert key_moments(curves, 5000.0, reaction_delay_s=4.0)["happy"][0]["cause_ms"] == 0.0, "never before the ad"
+    assert Settings().reaction_delay_s == 0.5
+    assert Settings.load(environ={"EMOLAB_REACTION_DELAY_S": "0.3"}).reaction_delay_s == 0.3
+    with pytest.raises(SettingsError, match="reaction_delay_s must be between 0 and 3"):
+        Settings(reaction_delay_s=-0.1)
