@@ -72,8 +72,9 @@ def analyze_video(
     try:
         with source:
             for frame in source:
-                result = pipeline.process(frame)
-                writer.write(result, frame.timestamp_ms - offset_ms)
+                ad_ms = frame.timestamp_ms - offset_ms
+                result = pipeline.process(frame, calibrating=writer.phase(ad_ms) == "calibration")
+                writer.write(result, ad_ms)
                 if progress is not None:
                     progress(writer.frames, source.frame_count)
     except (EmolabError, KeyboardInterrupt) as exc:

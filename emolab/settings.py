@@ -59,6 +59,15 @@ class Settings:
     #: A group's run of consecutive face frames must last this long to count as a "trace".
     trace_min_s: float = 0.5
     calibration_s: float = 0.0
+    #: Attention cone, in degrees either side of the viewer's straight-ahead (the calibration
+    #: median, else facing the camera). A 24" screen seen from 65 cm spans ±22° x ±13° and
+    #: heads follow only part of a gaze shift (the eyes do the rest), so a viewer's head
+    #: stays within about ±15° x ±10° while watching; the rest is five-point pose noise
+    #: (±5-7°) and, without calibration, a camera on the screen's edge. See the README.
+    attention_yaw_deg: float = 25.0
+    attention_pitch_deg: float = 20.0
+    #: Emotion shares and EEI over attentive face frames only (off: over every face frame).
+    attentive_only: bool = False
     #: One thread per model is the robust choice: with two, OpenMP's spinning workers collide
     #: with the ad's decoder and the UI on a 2-core machine and a frame can take 40x longer.
     torch_threads: int = 1
@@ -80,6 +89,9 @@ class Settings:
         for name in ("smoothing_s", "track_timeout_s", "trace_min_s", "calibration_s"):
             if getattr(self, name) < 0:
                 raise SettingsError(f"{name} must not be negative, got {getattr(self, name)}")
+        for name in ("attention_yaw_deg", "attention_pitch_deg"):
+            if not 0.0 < getattr(self, name) <= 90.0:
+                raise SettingsError(f"{name} must be in (0, 90] degrees, got {getattr(self, name)}")
 
     @classmethod
     def keys(cls) -> list[str]:
