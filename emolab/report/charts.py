@@ -25,6 +25,8 @@ COLORS: dict[str, str] = {
     "positive": "#2e9d5b",
     "negative": "#d64545",
 }
+#: The attention curve's colour (a teal no emotion or group uses).
+ATTENTION_COLOR = "#0f8b8d"
 
 FONT = "font-family='-apple-system,Segoe UI,Helvetica,Arial,sans-serif'"
 MARGIN = {"left": 52, "right": 16, "top": 34, "bottom": 38}
