@@ -83,7 +83,7 @@ def run(args: argparse.Namespace) -> int:
     )
     header = (
         f"{'detector':<14} {'classifier':<18} {'input':<10} {'detect':>7} {'classify':>8} "
-        f"{'track':>6} {'total':>7} {'fps':>6} {'faces':>5}"
+        f"{'track':>6} {'pose':>6} {'total':>7} {'fps':>6} {'faces':>5}"
     )
     print(header)
     print("-" * len(header))
@@ -107,7 +107,11 @@ def run(args: argparse.Namespace) -> int:
             r = _time_pair(pipeline, batch)
             print(
                 f"{dcard.name:<14} {ccard.name:<18} {label:<10} {r['detect']:7.1f} {r['classify']:8.1f} "
-                f"{r['track']:6.2f} {r['total']:7.1f} {r['fps']:6.1f} {r['faces_per_frame']:5.2f}"
+                f"{r['track']:6.2f} {r.get('pose', float('nan')):6.2f} {r['total']:7.1f} {r['fps']:6.1f} "
+                f"{r['faces_per_frame']:5.2f}"
             )
-    print("(median milliseconds per frame per stage; fps = frames / wall time, end to end)")
+    print(
+        "(median milliseconds per frame per stage; pose = head pose and attention of every face; "
+        "fps = frames / wall time, end to end)"
+    )
     return 0
