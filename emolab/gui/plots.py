@@ -96,10 +96,10 @@ class EmotionCurves(QWidget):
         self.attention_plot = self._make_plot(row=2)
         self.attention_plot.setXLink(self.emotion_plot)
         self.attention_plot.setLabel("left", self.tr("attentive"))
+        self.attention_plot.setYRange(-0.4, 1.4, padding=0.0)  # room for the 0 and 1 tick labels
         self.attention_plot.getAxis("left").setTicks([[(0.0, "0"), (1.0, "1")]])
+        self.attention_plot.setMaximumHeight(95)  # one line: leave the height to the emotion curves
         self.attention_plot.setLabel("bottom", self.tr("Ad time (s)"))
-        for row, stretch in enumerate((3, 2, 1)):  # attention is one line: it needs the least height
-            self.view.ci.layout.setRowStretchFactor(row, stretch)
         # The legend is the plot's title line: compact, and never drawn over the curves.
         self.emotion_plot.setTitle(
             _legend_html(self.tr("Emotions"), {emotion_name(e): EMOTION_COLORS[e] for e in EMOTIONS}), size="10pt"
@@ -116,8 +116,13 @@ class EmotionCurves(QWidget):
         self.group_lines = {
             g: self.group_plot.plot(pen=pg.mkPen(GROUP_COLORS[g], width=3), connect="finite") for g in GROUPS
         }
+        # Steps, not slopes: a frame's attention holds until the next analysed frame.
         self.attention_line = self.attention_plot.plot(
-            pen=pg.mkPen(ATTENTION_COLOR, width=2), connect="finite", fillLevel=0.0, brush=(15, 139, 141, 60)
+            pen=pg.mkPen(ATTENTION_COLOR, width=2),
+            connect="finite",
+            stepMode="left",
+            fillLevel=0.0,
+            brush=(15, 139, 141, 60),
         )
         for line in [*self.emotion_lines.values(), *self.group_lines.values(), self.attention_line]:
             line.setClipToView(True)

@@ -52,24 +52,39 @@ The ad starts in a moment.</source>
 <context>
     <name>EmotionCurves</name>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="94"/>
+        <location filename="../../emolab/gui/plots.py" line="98"/>
+        <source>attentive</source>
+        <extracomment>Colours with a meaning people already read: happy green, angry red, sad blue, neutral grey.</extracomment>
+        <translation>внимание</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="105"/>
         <source>Emotions</source>
         <translation>Эмоции</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="97"/>
+        <location filename="../../emolab/gui/plots.py" line="108"/>
         <source>Groups</source>
         <translation>Группы</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="124"/>
+        <location filename="../../emolab/gui/plots.py" line="111"/>
+        <source>Attention</source>
+        <translation>Внимание</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="111"/>
+        <source>looking at the screen</source>
+        <translation>смотрит на экран</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="141"/>
         <source>probability</source>
         <translation>вероятность</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="91"/>
+        <location filename="../../emolab/gui/plots.py" line="100"/>
         <source>Ad time (s)</source>
-        <extracomment>Colours with a meaning people already read: happy green, angry red, sad blue, neutral grey.</extracomment>
         <translation>Время ролика (с)</translation>
     </message>
 </context>
@@ -165,7 +180,7 @@ The ad starts in a moment.</source>
     </message>
     <message>
         <location filename="../../emolab/gui/main_window.py" line="128"/>
-        <location filename="../../emolab/gui/main_window.py" line="532"/>
+        <location filename="../../emolab/gui/main_window.py" line="533"/>
         <source>&amp;Pause</source>
         <translation>&amp;Пауза</translation>
     </message>
@@ -221,7 +236,7 @@ The ad starts in a moment.</source>
     </message>
     <message>
         <location filename="../../emolab/gui/main_window.py" line="157"/>
-        <location filename="../../emolab/gui/main_window.py" line="531"/>
+        <location filename="../../emolab/gui/main_window.py" line="532"/>
         <source>Pause</source>
         <translation>Пауза</translation>
     </message>
@@ -241,11 +256,6 @@ The ad starts in a moment.</source>
         <translation>Ролик (то, что видит респондент)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="185"/>
-        <source>Live emotions against ad time</source>
-        <translation>Эмоции в реальном времени по времени ролика</translation>
-    </message>
-    <message>
         <location filename="../../emolab/gui/main_window.py" line="217"/>
         <source>Models: loaded at Start</source>
         <translation>Модели: загружаются при старте</translation>
@@ -256,37 +266,37 @@ The ad starts in a moment.</source>
         <translation>Модели: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="546"/>
+        <location filename="../../emolab/gui/main_window.py" line="547"/>
         <source>Calibrating</source>
         <translation>Калибровка</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="549"/>
+        <location filename="../../emolab/gui/main_window.py" line="550"/>
         <source>{0} — ad {1} / {2}</source>
         <translation>{0} — ролик {1} / {2}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="558"/>
+        <location filename="../../emolab/gui/main_window.py" line="559"/>
         <source>Processing: – fps</source>
         <translation>Обработка: – кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="560"/>
+        <location filename="../../emolab/gui/main_window.py" line="561"/>
         <source>Processing: {0:.1f} fps</source>
         <translation>Обработка: {0:.1f} кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="561"/>
+        <location filename="../../emolab/gui/main_window.py" line="562"/>
         <source>Latency: {0:.0f} ms</source>
         <translation>Задержка: {0:.0f} мс</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="562"/>
+        <location filename="../../emolab/gui/main_window.py" line="563"/>
         <source>Face found: {0:.0f}% of frames</source>
         <translation>Лицо найдено: {0:.0f}% кадров</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="563"/>
+        <location filename="../../emolab/gui/main_window.py" line="564"/>
         <source>Dropped: {0} frames</source>
         <translation>Пропущено: {0} кадров</translation>
     </message>
@@ -294,6 +304,11 @@ The ad starts in a moment.</source>
         <location filename="../../emolab/gui/main_window.py" line="227"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="185"/>
+        <source>Live emotions and attention against ad time</source>
+        <translation>Эмоции и внимание в реальном времени по времени ролика</translation>
     </message>
     <message>
         <location filename="../../emolab/gui/main_window.py" line="237"/>
@@ -336,84 +351,84 @@ The ad starts in a moment.</source>
         <translation>Запуск камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="435"/>
+        <location filename="../../emolab/gui/main_window.py" line="436"/>
         <source>Unexpected error: {0}</source>
         <translation>Непредвиденная ошибка: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="468"/>
+        <location filename="../../emolab/gui/main_window.py" line="469"/>
         <source>The screening ended early; what was recorded is saved in {0}.</source>
         <translation>Показ прервался; всё записанное сохранено в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="470"/>
+        <location filename="../../emolab/gui/main_window.py" line="471"/>
         <source>Session saved in {0}.</source>
         <translation>Сессия сохранена в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475"/>
+        <location filename="../../emolab/gui/main_window.py" line="476"/>
         <source>Open folder</source>
         <translation>Открыть папку</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="475"/>
+        <location filename="../../emolab/gui/main_window.py" line="476"/>
         <source>Open report</source>
         <translation>Открыть отчёт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="508"/>
+        <location filename="../../emolab/gui/main_window.py" line="509"/>
         <source>Ready</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="509"/>
+        <location filename="../../emolab/gui/main_window.py" line="510"/>
         <source>Loading models…</source>
         <translation>Загрузка моделей…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="510"/>
-        <location filename="../../emolab/gui/main_window.py" line="546"/>
+        <location filename="../../emolab/gui/main_window.py" line="511"/>
+        <location filename="../../emolab/gui/main_window.py" line="547"/>
         <source>Recording</source>
         <translation>Запись</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="511"/>
-        <location filename="../../emolab/gui/main_window.py" line="544"/>
+        <location filename="../../emolab/gui/main_window.py" line="512"/>
+        <location filename="../../emolab/gui/main_window.py" line="545"/>
         <source>Paused</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="512"/>
+        <location filename="../../emolab/gui/main_window.py" line="513"/>
         <source>Saving the session…</source>
         <translation>Сохранение сессии…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="526"/>
+        <location filename="../../emolab/gui/main_window.py" line="527"/>
         <source>Tick the consent box first</source>
         <translation>Сначала отметьте согласие респондента</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="531"/>
+        <location filename="../../emolab/gui/main_window.py" line="532"/>
         <source>Resume</source>
         <translation>Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="532"/>
+        <location filename="../../emolab/gui/main_window.py" line="533"/>
         <source>&amp;Resume</source>
         <translation>&amp;Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="586"/>
+        <location filename="../../emolab/gui/main_window.py" line="587"/>
         <source>Folder with the sessions of one ad</source>
         <translation>Папка с сессиями одного ролика</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="644"/>
+        <location filename="../../emolab/gui/main_window.py" line="645"/>
         <source>Stop the screening?</source>
         <translation>Остановить показ?</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="645"/>
+        <location filename="../../emolab/gui/main_window.py" line="646"/>
         <source>A screening is running. Stop it, save the session and quit?</source>
         <translation>Идёт показ. Остановить его, сохранить сессию и выйти?</translation>
     </message>
