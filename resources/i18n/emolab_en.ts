@@ -39,14 +39,19 @@ The ad starts in a moment.</translation>
 <context>
     <name>CameraPreview</name>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="25"/>
+        <location filename="../../emolab/gui/preview.py" line="28"/>
         <source>No camera yet</source>
         <translation>No camera yet</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="65"/>
+        <location filename="../../emolab/gui/preview.py" line="69"/>
         <source>#{0} {1} {2}%</source>
         <translation>#{0} {1} {2}%</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/preview.py" line="71"/>
+        <source>{0} · looking away</source>
+        <translation>{0} · looking away</translation>
     </message>
 </context>
 <context>
@@ -78,12 +83,12 @@ The ad starts in a moment.</translation>
         <translation>looking at the screen</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="141"/>
+        <location filename="../../emolab/gui/plots.py" line="146"/>
         <source>probability</source>
         <translation>probability</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="100"/>
+        <location filename="../../emolab/gui/plots.py" line="102"/>
         <source>Ad time (s)</source>
         <translation>Ad time (s)</translation>
     </message>

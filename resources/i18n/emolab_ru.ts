@@ -39,14 +39,19 @@ The ad starts in a moment.</source>
 <context>
     <name>CameraPreview</name>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="25"/>
+        <location filename="../../emolab/gui/preview.py" line="28"/>
         <source>No camera yet</source>
         <translation>Камера ещё не включена</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="65"/>
+        <location filename="../../emolab/gui/preview.py" line="69"/>
         <source>#{0} {1} {2}%</source>
         <translation>№{0} {1} {2}%</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/preview.py" line="71"/>
+        <source>{0} · looking away</source>
+        <translation>{0} · смотрит в сторону</translation>
     </message>
 </context>
 <context>
@@ -78,12 +83,12 @@ The ad starts in a moment.</source>
         <translation>смотрит на экран</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="141"/>
+        <location filename="../../emolab/gui/plots.py" line="146"/>
         <source>probability</source>
         <translation>вероятность</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="100"/>
+        <location filename="../../emolab/gui/plots.py" line="102"/>
         <source>Ad time (s)</source>
         <translation>Время ролика (с)</translation>
     </message>
