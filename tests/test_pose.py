@@ -142,6 +142,22 @@ def test_attention_cone_around_calibrated_straight_ahead():
 # ---- real faces through the real pipeline -----------------------------------------------------
 
 
+@pytest.mark.parametrize("detector", ["mtcnn", "yunet"])
+def test_detectors_give_the_landmark_order_pose_expects(detector, settings, astronaut_bgr):
+    """Image-left eye, image-right eye, nose, image-left and image-right mouth corner."""
+    from emolab.detection import create_detector
+
+    spec = "mtcnn" if detector == "mtcnn" else str(need_shared(YUNET))
+    (face,) = create_detector(spec, settings).detect(astronaut_bgr)[:1]
+    lm = face.landmarks
+    assert lm.shape == (5, 2)
+    assert lm[0, 0] < lm[2, 0] < lm[1, 0] and lm[3, 0] < lm[4, 0]
+    assert max(lm[0, 1], lm[1, 1]) < lm[2, 1] < min(lm[3, 1], lm[4, 1])
+    h, w = astronaut_bgr.shape[:2]
+    pose = estimate_pose(lm, (w, h))
+    assert pose is not None and abs(pose.yaw) < 25 and abs(pose.pitch) < 25
+
+
 def _rows(folder: Path) -> list[dict[str, str]]:
     with open(folder / "timeline.csv", newline="", encoding="utf-8") as fh:
         return list(csv.DictReader(fh))

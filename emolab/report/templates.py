@@ -37,7 +37,7 @@ MOMENTS_MACRO = r"""{% macro moment_card(m, series, caption) -%}
   <div class="moment-row">
   {% for m in a.look_aways %}
     {{ moment_card(m, "attention", "%.0f"|format(100 * m.value) ~ "% (" ~ "%+.0f"|format(-100 * m.drop) ~ " pts)") }}
-  {% else %}<div class="none">{{ "Attention is unknown." if not a.known else "Attention never dropped that much: " ~ who ~ " kept looking at the ad." }}</div>{% endfor %}
+  {% else %}<div class="none">{{ "Attention is unknown." if not a.known else "Attention never fell by " ~ "%.0f"|format(100 * consts.lookaway_min_drop) ~ " points or more within " ~ consts.lookaway_lookback_s ~ " s." }}</div>{% endfor %}
   </div>
 {%- endmacro %}"""
 
