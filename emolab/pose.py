@@ -3,7 +3,7 @@
 The five points (eye on the image's left, eye on the image's right, nose tip, mouth corner on
 the image's left, mouth corner on the image's right: the order of
 :class:`~emolab.detection.base.Detection`) are fitted to a generic adult face
-(:data:`MODEL_MM`) with OpenCV's PnP solvers.
+(:data:`MODEL_MM`) with OpenCV's P3P and PnP solvers (see :func:`estimate_pose`).
 
 Camera assumption: an ideal pinhole whose focal length equals the frame width in pixels
 (a horizontal field of view of 53°, between a narrow webcam and a laptop's), principal point
@@ -42,7 +42,7 @@ from emolab.tracking.tracker import exp_smooth
 #: front of the eyes and 22 mm in front of the mouth corners. The vertical spacing follows
 #: where MTCNN and YuNet put their points on a frontal face (their nose point sits 0.61 eye
 #: spacings below the eyes, the mouth corners 1.13), so a face looking into the camera reads
-#: pitch ~0 with either detector.
+#: a pitch within about ±5° of 0 with either detector.
 MODEL_MM = np.array(
     [
         [-31.5, -38.5, 24.0],  # eye on the image's left (the respondent's right eye)
@@ -54,8 +54,9 @@ MODEL_MM = np.array(
     dtype=np.float64,
 )
 MAX_ANGLE_DEG = 90.0
-#: A fit whose landmarks are further than this (in units of the eye distance, RMS) from the
-#: model's projection is not a face pose: the landmarks are inconsistent (a detector error).
+#: A fit whose landmarks are further than this from the model's projection (RMS, in units of
+#: the face's size: the larger of the eye spacing and the eyes-to-mouth distance) is not a
+#: face pose: the landmarks are inconsistent (a detector error).
 MAX_FIT_ERROR = 0.35
 
 
