@@ -191,8 +191,8 @@ def analyze_video(
             frames = Prefetcher(source)
             try:
                 for frame in frames:
-                    result = pipeline.process(frame)
                     ad_ms = frame.timestamp_ms - offset_ms
+                    result = pipeline.process(frame, calibrating=writer.phase(ad_ms) == "calibration")
                     writer.write(result, ad_ms)
                     if writer.phase(ad_ms) == "ad":
                         ad_frames += 1

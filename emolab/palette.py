@@ -27,3 +27,6 @@ GROUP_COLORS: dict[str, str] = {
 
 #: By series key: emotion names and ``group_*`` keys (see :data:`emolab.emotions.SERIES`).
 SERIES_COLORS: dict[str, str] = {**EMOTION_COLORS, **{group_key(g): c for g, c in GROUP_COLORS.items()}}
+
+#: The attention curve (a teal no emotion or group uses), in the window and the reports.
+ATTENTION_COLOR = "#0f8b8d"

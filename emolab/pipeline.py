@@ -13,6 +13,7 @@ from emolab.capture.sources import Frame
 from emolab.classification import EmotionClassifier, create_classifier, select_classifier_card
 from emolab.detection import FaceDetector, create_detector, select_detector_card
 from emolab.emotions import EMOTIONS, GROUP_OF
+from emolab.pose import AttentionJudge, HeadPose, PoseSmoother, estimate_pose
 from emolab.settings import Settings
 from emolab.tracking import ViewerTracker
 from emolab.tracking.face_finder import FaceFinder
@@ -28,6 +29,10 @@ class FaceResult:
     probs: np.ndarray  # (7,) canonical order, this frame only
     smoothed: np.ndarray  # (7,) after per-viewer temporal smoothing
     landmarks: np.ndarray | None = None
+    #: Head pose (yaw, pitch, roll in degrees), smoothed like ``smoothed``; None without landmarks.
+    pose: HeadPose | None = None
+    #: The pose is within the attention cone around the viewer's straight-ahead; None if unknown.
+    attentive: bool | None = None
 
     @property
     def label(self) -> str:
@@ -70,7 +75,7 @@ class ModelChoice:
 
 
 class Pipeline:
-    """Find faces → classify → track & smooth.
+    """Find faces → classify → track & smooth → head pose and attention.
 
     Frames larger than ``settings.detect_max_side`` are shrunk for detection only; the
     classifier crops faces from the full-resolution frame. Between full detections, followed
@@ -89,6 +94,8 @@ class Pipeline:
         self.settings = settings
         self.tracker = ViewerTracker(settings.smoothing_s, settings.track_timeout_s)
         self.finder = FaceFinder(detector, settings.redetect_s, settings.max_faces)
+        self.poses = PoseSmoother(settings.smoothing_s, settings.track_timeout_s)
+        self.attention = AttentionJudge(settings.attention_yaw_deg, settings.attention_pitch_deg)
         self.choices = choices or (
             ModelChoice(detector.card.name, detector.card.backend, "given", detector.card.to_dict()),
             ModelChoice(classifier.card.name, classifier.card.backend, "given", classifier.card.to_dict()),
@@ -112,11 +119,20 @@ class Pipeline:
         return f"detector {det.name} ({det.backend}), classifier {clf.name} ({clf.backend})"
 
     def reset(self) -> None:
-        """Forget viewers (a new session starts)."""
+        """Forget viewers and their straight-ahead poses (a new session starts)."""
         self.tracker.reset()
         self.finder.reset()
+        self.poses.reset()
+        self.attention.reset()
 
-    def process(self, frame: Frame) -> FrameResult:
+    def process(self, frame: Frame, calibrating: bool = False) -> FrameResult:
+        """Analyse one frame.
+
+        Args:
+            frame: the frame.
+            calibrating: the frame belongs to the calibration seconds before the ad: its poses
+                set each viewer's own straight-ahead for attention.
+        """
         t0 = time.perf_counter()
         image = frame.image
         h, w = image.shape[:2]
@@ -133,23 +149,38 @@ class Pipeline:
         probs = self.classifier.predict(image, faces)
         t2 = time.perf_counter()
         tracked = self.tracker.update(faces, probs, frame.timestamp_ms)
-        results = tuple(
-            FaceResult(viewer_id=vid, box=f.box, score=f.score, probs=probs[i], smoothed=smooth, landmarks=f.landmarks)
-            for i, (f, (vid, smooth)) in enumerate(zip(faces, tracked))
-        )
         t3 = time.perf_counter()
+        results = []
+        for i, (f, (vid, smooth)) in enumerate(zip(faces, tracked)):
+            pose = self.poses.update(vid, estimate_pose(f.landmarks, (w, h)), frame.timestamp_ms)
+            if calibrating:
+                self.attention.observe(vid, pose)
+            results.append(
+                FaceResult(
+                    viewer_id=vid,
+                    box=f.box,
+                    score=f.score,
+                    probs=probs[i],
+                    smoothed=smooth,
+                    landmarks=f.landmarks,
+                    pose=pose,
+                    attentive=self.attention.attentive(vid, pose),
+                )
+            )
+        t4 = time.perf_counter()
         timings = {
             "detect": (t1 - t0) * 1000.0,
             "classify": (t2 - t1) * 1000.0,
             "track": (t3 - t2) * 1000.0,
-            "total": (t3 - t0) * 1000.0,
+            "pose": (t4 - t3) * 1000.0,
+            "total": (t4 - t0) * 1000.0,
         }
         return FrameResult(
             frame_index=frame.index,
             timestamp_ms=frame.timestamp_ms,
             captured_at=frame.captured_at,
             frame_size=(w, h),
-            faces=results,
+            faces=tuple(results),
             timings_ms=timings,
             full_detection=full,
         )

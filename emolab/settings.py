@@ -77,6 +77,15 @@ class Settings:
     #: two, spinning worker threads collide with the ad's decoder and the UI on a 2-core machine
     #: and a frame can take 40x longer; the pipeline gets its parallelism from its own threads.
     model_threads: int = 1
+    #: Attention cone, in degrees either side of the viewer's straight-ahead (the calibration
+    #: median, else facing the camera). A 24" screen seen from 65 cm spans ±22° x ±13° and
+    #: heads follow only part of a gaze shift (the eyes do the rest), so a viewer's head
+    #: stays within about ±15° x ±10° while watching; the rest is five-point pose noise
+    #: (±5-7°) and, without calibration, a camera on the screen's edge. See the README.
+    attention_yaw_deg: float = 25.0
+    attention_pitch_deg: float = 20.0
+    #: Emotion shares and EEI over attentive face frames only (off: over every face frame).
+    attentive_only: bool = False
 
     def __post_init__(self) -> None:
         self.models_dir = Path(self.models_dir)
@@ -99,6 +108,9 @@ class Settings:
             raise SettingsError(
                 f"reaction_delay_s must be between 0 and {MAX_REACTION_DELAY_S:g} s, got {self.reaction_delay_s}"
             )
+        for name in ("attention_yaw_deg", "attention_pitch_deg"):
+            if not 0.0 < getattr(self, name) <= 90.0:
+                raise SettingsError(f"{name} must be in (0, 90] degrees, got {getattr(self, name)}")
 
     @classmethod
     def keys(cls) -> list[str]:

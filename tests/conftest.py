@@ -92,3 +92,37 @@ def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path
         writer.write(f)
     writer.release()
     return path
+
+
+def turn_head(image: np.ndarray, landmarks: np.ndarray, yaw_deg: float) -> np.ndarray:
+    """``image`` with the face at ``landmarks`` turned by ``yaw_deg`` (positive: to the person's left).
+
+    The face is modelled as a vertical cylinder through the eyes (radius 1.3 eye spacings) with
+    a nose ridge standing 0.38 eye spacings out at the nose tip. Each image row is rotated about
+    the cylinder's axis and re-projected orthographically, keeping the nearest surface where it
+    folds over, so the nose really moves across the cheek the way it does when a head turns.
+    """
+    lm = np.asarray(landmarks, dtype=np.float64)
+    eye = float(np.hypot(*(lm[1] - lm[0])))
+    cx, eyes_y = float(lm[0, 0] + lm[1, 0]) / 2.0, float(lm[0, 1] + lm[1, 1]) / 2.0
+    nose_x, nose_y = float(lm[2, 0]), float(lm[2, 1])
+    radius = 1.3 * eye
+    th = np.radians(yaw_deg)
+    h, w = image.shape[:2]
+    xs = np.linspace(0.0, w - 1.0, 4 * w)  # source columns, finely sampled
+    cyl = np.sqrt(np.clip(radius**2 - (xs - cx) ** 2, 0.0, None))
+    ridge_x = np.exp(-(((xs - nose_x) / (0.13 * eye)) ** 2))
+    map_x = np.empty((h, w), np.float32)
+    for y in range(h):
+        along = (
+            np.clip((y - eyes_y) / (nose_y - eyes_y), 0.0, 1.0)
+            if y <= nose_y
+            else np.exp(-(((y - nose_y) / (0.12 * eye)) ** 2))
+        )
+        height = cyl + 0.38 * eye * along * ridge_x
+        u = cx + (xs - cx) * np.cos(th) + (height - radius) * np.sin(th)
+        # Where the surface folds, the side turning away is hidden behind the nearer one.
+        visible = np.maximum.accumulate(u) if th >= 0 else np.minimum.accumulate(u[::-1])[::-1]
+        map_x[y] = np.interp(np.arange(w), visible, xs)
+    map_y = np.repeat(np.arange(h, dtype=np.float32)[:, None], w, axis=1)
+    return cv2.remap(image, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)

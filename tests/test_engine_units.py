@@ -24,6 +24,10 @@ def test_settings_reject_unknown_keys_and_bad_values(tmp_path):
     assert s.emonps_k == 0.7 and s.trust_pickles is True
     with pytest.raises(SettingsError, match="max_faces expects a int"):
         Settings.load(environ={"EMOLAB_MAX_FACES": "many"})
+    with pytest.raises(SettingsError, match=r"attention_pitch_deg must be in \(0, 90\] degrees"):
+        Settings(attention_pitch_deg=0.0)
+    s = Settings.load(environ={"EMOLAB_ATTENTION_YAW_DEG": "30", "EMOLAB_ATTENTIVE_ONLY": "1"})
+    assert s.attention_yaw_deg == 30.0 and s.attentive_only is True and Settings().attentive_only is False
 
 
 def test_alphabetical_outputs_reorder_to_canonical():

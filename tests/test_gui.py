@@ -65,6 +65,12 @@ def assert_curves_match_timeline(window, session) -> None:  # noqa: ANN001
             np.testing.assert_allclose(values[k], rows.smoothed[rows.has_face].mean(axis=0), atol=1e-4)
         else:
             assert np.isnan(values[k]).all()
+    # The attention line: the share of each frame's faces recorded as attentive (0 without a face).
+    from emolab.session.metrics import frame_attention
+
+    t_att, attention = window.curves.attention.data()
+    np.testing.assert_allclose(t_att, t, atol=1e-9)
+    np.testing.assert_allclose(attention[:, 0], frame_attention(tl), atol=1e-9)
 
 
 # ---- without ../shared ---------------------------------------------------------------------------
@@ -136,6 +142,10 @@ def test_demo_screening_with_calibration(make_window, qtbot, tmp_path) -> None: 
     assert set(tl.phase) <= {"calibration", "ad"}
     assert (tl.ad_ms[tl.phase == "calibration"] < 0).all() and (tl.ad_ms[tl.phase == "ad"] >= 0).all()
     assert np.all(np.diff(tl.ad_ms[_frames(tl)]) >= 0), "ad time went backwards"
+    # The respondent's pose during calibration is their straight-ahead for attention.
+    calib = tl.select((tl.phase == "calibration") & tl.has_face)
+    assert len(calib) and session.summary["attention_reference"]["1"]["from"] == "own calibration"
+    assert session.summary["attention_reference"]["1"]["yaw"] == pytest.approx(np.median(calib.pose[:, 0]), abs=1e-3)
     assert window.state == "idle" and str(outcome.folder) in window.message.label.text()
     assert window.act_report.isEnabled() and window.start_btn.isEnabled()
     # Stopped 3.5 s into an 8 s ad: the session says it covers only part of the ad, and the
@@ -554,19 +564,27 @@ def test_results_only_fill_buffers_and_the_timer_draws(qtbot, monkeypatch) -> No
     curves = EmotionCurves(lambda: 1500.0, capacity=100)
     qtbot.addWidget(curves)
     calls = []
-    for line in [*curves.emotion_lines.values(), *curves.group_lines.values()]:
+    for line in [*curves.emotion_lines.values(), *curves.group_lines.values(), curves.attention_line]:
         monkeypatch.setattr(line, "setData", lambda *a, **k: calls.append(len(a[0])))
     rng = np.random.default_rng(0)
     for i in range(250):  # more than the capacity: the buffer wraps, nothing grows
-        curves.add(i * 33.0, [rng.dirichlet(np.ones(7))] if i % 10 else [])
+        faces = [rng.dirichlet(np.ones(7))] if i % 10 else []
+        curves.add(i * 33.0, faces, [i % 4 != 0] * len(faces))
     assert calls == []
     curves.start()
-    qtbot.waitUntil(lambda: len(calls) == 10, timeout=2000)
+    qtbot.waitUntil(lambda: len(calls) == 11, timeout=2000)
     curves.stop()
-    assert set(calls) == {100} and curves.playheads[0].value() == 1.5
+    assert set(calls) == {100} and all(h.value() == 1.5 for h in curves.playheads) and len(curves.playheads) == 3
     t, v = curves.emotions.data()
     np.testing.assert_allclose(t, np.arange(150, 250) * 0.033)
     assert np.isnan(v[t == 160 * 0.033]).all() and np.allclose(v[~np.isnan(v[:, 0])].sum(axis=1), 1.0)
+    # Attention: 1 looking, 0 looking away or no face (every 10th frame), NaN where unknown.
+    t, a = curves.attention.data()
+    frames = np.arange(150, 250)
+    np.testing.assert_array_equal(a[:, 0], np.where((frames % 10 == 0) | (frames % 4 == 0), 0.0, 1.0))
+    curves.add(9000.0, [rng.dirichlet(np.ones(7))] * 2, [True, None])
+    curves.add(9033.0, [rng.dirichlet(np.ones(7))], [None])
+    assert curves.attention.data()[1][-2:, 0].tolist()[0] == 0.5 and np.isnan(curves.attention.data()[1][-1, 0])
 
     ring = RingBuffer(3, 1)
     for i in range(5):

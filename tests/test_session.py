@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ from emolab.errors import SessionError
 from emolab.media import AdInfo
 from emolab.pipeline import FaceResult, FrameResult
 from emolab.session import COLUMNS, SessionWriter, load_session, rebuild_summary, summary_for
+from emolab.session.metrics import compute_summary
 from tests.conftest import REPO
 
 AD = AdInfo("ad.mp4", "/x/ad.mp4", 10, "0" * 64, 1500.0, 10.0, 64, 48, 15)
@@ -192,4 +194,130 @@ def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips, classifier
     summary = rebuild_summary(out)
     assert summary["frames_total"] >= written_before_kill >= 4
     session = load_session(out)
-    assert summary_for(session.meta, session.timeline) == summary
+    assert summary_for(session.meta, session.timeline, out) == summary
+    assert summary["attention_by_scene"], "the ad is where the session says: attention per scene is filled"
+    without_scenes = compute_summary(session.timeline, 0.5, 0.5)
+    scene_free = ("attention_by_scene", "warnings")  # warnings come from summary_for, not the metrics
+    assert {k: v for k, v in summary.items() if k not in scene_free} == {
+        k: v for k, v in without_scenes.items() if k not in scene_free
+    }
+
+
+# ---- head pose and attention columns -----------------------------------------------------------
+
+
+def _attention_result(i: int, faces: list[tuple[int, bool | None]]) -> FrameResult:
+    """A frame whose faces have the given (label index, attentive) pairs; None: no pose."""
+    from emolab.pose import HeadPose
+
+    return FrameResult(
+        frame_index=i,
+        timestamp_ms=i * 100.0,
+        captured_at=time.monotonic(),
+        frame_size=(64, 48),
+        faces=tuple(
+            FaceResult(
+                viewer_id=v + 1,
+                box=(10.0 + 50 * v, 10.0, 40.0 + 50 * v, 40.0),
+                score=0.99,
+                probs=_probs(lab),
+                smoothed=_probs(lab),
+                pose=None if att is None else HeadPose(5.0 if att else 48.25, -3.5, 1.0),
+                attentive=att,
+            )
+            for v, (lab, att) in enumerate(faces)
+        ),
+        timings_ms={},
+    )
+
+
+def _attention_session(folder, frames, settings=None):  # noqa: ANN001, ANN202
+    writer = SessionWriter.create(
+        folder.parent, "r1", AD, {"kind": "test"}, {}, settings or {"emonps_k": 0.5, "trace_min_s": 0.3}, folder=folder
+    )
+    for i, faces in enumerate(frames):
+        writer.write(_attention_result(i, faces), i * 100.0)
+    return writer
+
+
+def test_pose_columns_come_last_and_are_read_back(tmp_path):
+    happy = 3
+    writer = _attention_session(tmp_path / "s", [[(happy, True)], [(happy, False)], [], [(happy, None)]])
+    writer.close()
+    with open(tmp_path / "s" / "timeline.csv", newline="") as fh:
+        rows = list(csv.reader(fh))
+    assert tuple(rows[0]) == COLUMNS and rows[0][-5:] == ["group", "yaw", "pitch", "roll", "attentive"]
+    assert [r[-4:] for r in rows[1:]] == [
+        ["5.000", "-3.500", "1.000", "1"],
+        ["48.250", "-3.500", "1.000", "0"],
+        ["", "", "", ""],  # no face
+        ["", "", "", ""],  # a face without landmarks: pose and attention unknown
+    ]
+    tl = load_session(tmp_path / "s").timeline
+    assert tl.has_attention
+    np.testing.assert_allclose(tl.pose[:2], [[5.0, -3.5, 1.0], [48.25, -3.5, 1.0]])
+    assert np.isnan(tl.pose[2:]).all()
+    np.testing.assert_array_equal(tl.attentive[:2], [1.0, 0.0])
+    assert np.isnan(tl.attentive[2:]).all()
+    assert tl.select(tl.viewer_id >= 0).has_attention
+
+
+def test_attention_share_counts_frames_without_a_face_as_not_attentive(tmp_path):
+    from emolab.report.scenes import Scene
+    from emolab.session.metrics import attention_by_scene
+
+    frames = [[(3, True)]] * 6 + [[(3, False)]] * 2 + [[]] * 2 + [[(3, True), (4, False)]] * 2 + [[(3, None)]] * 3
+    writer = _attention_session(tmp_path / "s", frames)
+    summary = writer.close()
+    # 6 attentive + 2 frames where one of two faces is + 0 for the rest, over 15 ad frames.
+    assert summary["attention_share"] == pytest.approx((6 + 2 * 0.5) / 15)
+    tl = load_session(tmp_path / "s").timeline
+    scenes = [Scene(1, 0.0, 500.0), Scene(2, 500.0, 1000.0), Scene(3, 1000.0, 1500.0)]
+    by_scene = attention_by_scene(tl, scenes)
+    assert [s["attention_share"] for s in by_scene] == pytest.approx([1.0, 0.2, 0.2])
+    assert [s["index"] for s in by_scene] == [1, 2, 3]
+    assert summary["attentive_only"] == {"requested": False, "applied": False, "face_rows": 15}
+
+
+def test_attentive_only_computes_shares_and_eei_over_attentive_frames(tmp_path):
+    happy, sad = 3, 4
+    frames = [[(happy, True)]] * 6 + [[(sad, False)]] * 4
+    settings = {"emonps_k": 0.5, "trace_min_s": 0.3, "attentive_only": True}
+    summary = _attention_session(tmp_path / "on", frames, settings).close()
+    assert summary["attentive_only"] == {"requested": True, "applied": True, "face_rows": 6}
+    assert summary["emotion_share"]["happy"] == 1.0 and summary["eei"] == 100.0
+    assert summary["emonps"]["critical"] == 1, "traces still see every face frame"
+    summary = _attention_session(tmp_path / "off", frames).close()
+    assert summary["attentive_only"]["applied"] is False
+    assert summary["emotion_share"]["happy"] == pytest.approx(0.6) and summary["eei"] == pytest.approx(20.0)
+
+
+def test_timelines_from_before_head_pose_still_load(tmp_path):
+    """A timeline without the four pose columns loads; attention is unknown, not zero."""
+    from emolab.session.timeline import COLUMNS_WITHOUT_POSE
+
+    frames = [[(3, True)]] * 6 + [[]] * 2
+    settings = {"emonps_k": 0.5, "trace_min_s": 0.3, "attentive_only": True}
+    _attention_session(tmp_path / "s", frames, settings).close()
+    path = tmp_path / "s" / "timeline.csv"
+    with open(path, newline="") as fh:
+        rows = list(csv.reader(fh))
+    with open(path, "w", newline="") as fh:
+        csv.writer(fh, lineterminator="\n").writerows(r[: len(COLUMNS_WITHOUT_POSE)] for r in rows)
+    assert path.read_text().splitlines()[0] == ",".join(COLUMNS_WITHOUT_POSE)
+    session = load_session(tmp_path / "s")
+    tl = session.timeline
+    assert not tl.has_attention and len(tl) == 8
+    assert np.isnan(tl.pose).all() and np.isnan(tl.attentive).all()
+    summary = rebuild_summary(tmp_path / "s")
+    assert summary["attention_share"] is None and summary["attention_reference"] is None
+    assert summary["attentive_only"] == {"requested": True, "applied": False, "face_rows": 6}
+    assert summary["emotion_share"]["happy"] == 1.0 and summary["face_frames"] == 6
+
+
+def test_malformed_attentive_value_is_an_error(tmp_path):
+    _attention_session(tmp_path / "s", [[(3, True)]] * 3).close()
+    path = tmp_path / "s" / "timeline.csv"
+    path.write_text(path.read_text().replace(",1\n", ",yes\n", 1))
+    with pytest.raises(SessionError, match=r"timeline.csv holds a value.*attentive must be 1, 0 or empty"):
+        load_session(tmp_path / "s")

@@ -22,6 +22,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="session folders, or folders holding session folders",
     )
     p.add_argument("--out", type=Path, required=True, help="folder for study.html and the CSV files")
+    p.add_argument(
+        "--attentive-only",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="emotion shares and EEI over frames where the respondent looked at the screen "
+        "(default: the attentive_only setting the session was recorded with, normally off)",
+    )
     p.add_argument("--open", action="store_true", help="open the study in the default browser")
     p.set_defaults(func=run)
 
@@ -29,7 +36,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from emolab.report.study import build_study_report
 
-    path = build_study_report(args.sessions, args.out)
+    path = build_study_report(args.sessions, args.out, attentive_only=args.attentive_only)
     print(f"Study written to {path} (CSV exports beside it)")
     if args.open:
         import webbrowser

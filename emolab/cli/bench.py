@@ -141,7 +141,8 @@ def _row(name: str, r: Timing) -> str:
     found = min(r.face_found_share) if r.face_found_share else 0.0
     return (
         f"{name:<24} {s.get('detect', 0):7.1f} {s.get('classify', 0):8.1f} {s.get('track', 0):6.2f} "
-        f"{s.get('total', 0):7.1f} {r.fps:6.1f} {r.faces_per_frame:5.2f} {found:6.1%} {r.viewer_ids:4d} "
+        f"{s.get('pose', float('nan')):6.2f} {s.get('total', 0):7.1f} {r.fps:6.1f} {r.faces_per_frame:5.2f} "
+        f"{found:6.1%} {r.viewer_ids:4d} "
         f"{r.full_detection_share:6.1%}"
     )
 
@@ -173,7 +174,7 @@ def run(args: argparse.Namespace) -> int:
         f"detect_max_side {settings.detect_max_side}; re-detection every {settings.redetect_s:g} s"
     )
     header = (
-        f"{'pipeline':<24} {'detect':>7} {'classify':>8} {'track':>6} {'total':>7} {'fps':>6} "
+        f"{'pipeline':<24} {'detect':>7} {'classify':>8} {'track':>6} {'pose':>6} {'total':>7} {'fps':>6} "
         f"{'faces':>5} {'found':>6} {'ids':>4} {'full':>6}"
     )
     inputs = [(f"{w}x{h}", frames, 1)]
@@ -193,7 +194,8 @@ def run(args: argparse.Namespace) -> int:
         for (name, _), r in zip(pipelines, results):
             print(_live(name, r))
     print(
-        "\n(mean ms per frame per stage; fps = frames / wall time; faces = faces per frame; found = share of "
+        "\n(mean ms per frame per stage; pose = head pose and attention of every face; fps = frames / wall time; "
+        "faces = faces per frame; found = share of "
         "frames with a face, the worst mosaic quadrant; ids = distinct viewer ids; full = share of frames "
         "with a full detection)"
     )
@@ -219,7 +221,10 @@ def _pairs(args: argparse.Namespace, settings, frames: list) -> int:  # noqa: AN
         card = card_for_file(path, settings.models_dir)
         (det_cards if card.task == "detector" else clf_cards).append(card)
     h, w = frames[0].image.shape[:2]
-    header = f"{'detector':<14} {'classifier':<18} {'input':<10} {'detect':>7} {'classify':>8} {'total':>7} {'fps':>6}"
+    header = (
+        f"{'detector':<14} {'classifier':<18} {'input':<10} {'detect':>7} {'classify':>8} {'pose':>6} "
+        f"{'total':>7} {'fps':>6}"
+    )
     print(header)
     print("-" * len(header))
     backends = _backends()
@@ -240,7 +245,8 @@ def _pairs(args: argparse.Namespace, settings, frames: list) -> int:  # noqa: AN
             r = time_pipeline(pipeline, batch)
             print(
                 f"{dcard.name:<14} {ccard.name:<18} {label:<10} {r.stages['detect']:7.1f} "
-                f"{r.stages['classify']:8.1f} {r.stages['total']:7.1f} {r.fps:6.1f}"
+                f"{r.stages['classify']:8.1f} {r.stages.get('pose', float('nan')):6.2f} {r.stages['total']:7.1f} "
+                f"{r.fps:6.1f}"
             )
-    print("(mean ms per frame per stage; fps = frames / wall time, end to end)")
+    print("(mean ms per frame per stage; pose = head pose and attention of every face; fps = frames / wall time)")
     return 0

@@ -21,6 +21,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="correct each emotion by the respondent's resting level (needs calibration seconds)",
     )
     p.add_argument("--out", type=Path, default=None, help="where to write the report (default: SESSION/report.html)")
+    p.add_argument(
+        "--attentive-only",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="emotion shares and EEI over frames where the respondent looked at the screen "
+        "(default: the attentive_only setting the session was recorded with, normally off)",
+    )
     p.add_argument("--open", action="store_true", help="open the report in the default browser")
     p.set_defaults(func=run)
 
@@ -28,7 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from emolab.report.session_report import build_session_report
 
-    path = build_session_report(args.session, baseline=args.baseline, out=args.out)
+    path = build_session_report(args.session, baseline=args.baseline, out=args.out, attentive_only=args.attentive_only)
     print(f"Report written to {path}")
     if args.open:
         import webbrowser

@@ -23,6 +23,6 @@ def run(args: argparse.Namespace) -> int:
         summary = rebuild_summary(args.session)
     else:
         session = load_session(args.session)
-        summary = session.summary or summary_for(session.meta, session.timeline)
+        summary = session.summary or summary_for(session.meta, session.timeline, session.folder)
     print(json.dumps(summary, indent=2))
     return 0

@@ -181,7 +181,7 @@ class MainWindow(QMainWindow):
         av.setContentsMargins(4, 4, 4, 4)
         self.ad_holder = av
         av.addWidget(self.ad_player.pane)
-        curves_box = QGroupBox(self.tr("Live emotions against ad time"))
+        curves_box = QGroupBox(self.tr("Live emotions and attention against ad time"))
         cv = QVBoxLayout(curves_box)
         cv.setContentsMargins(4, 4, 4, 4)
         cv.addWidget(self.curves)
@@ -427,7 +427,8 @@ class MainWindow(QMainWindow):
         # figure, live.latency_ms, stops at the result).
         self._shown_latency_ms = (time.monotonic() - live.result.captured_at) * 1000.0
         log.debug("result latency %.0f ms, shown after %.0f ms", live.latency_ms, self._shown_latency_ms)
-        self.curves.add(live.ad_ms, [f.smoothed for f in live.result.faces])
+        faces = live.result.faces
+        self.curves.add(live.ad_ms, [f.smoothed for f in faces], [f.attentive for f in faces])
         self.preview.show_frame(live.preview, live.preview_scale, list(live.result.faces))
 
     def _on_error(self, exc: object) -> None:

@@ -1,4 +1,4 @@
-"""Live emotion curves against ad time, drawn only on the GUI thread from a timer.
+"""Live emotion and attention curves against ad time, drawn only on the GUI thread from a timer.
 
 Results arriving from the worker only append to preallocated numpy ring buffers; a QTimer at
 about 25 Hz redraws the curves (``setData`` with clip-to-view and downsampling) and moves the
@@ -17,7 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from emolab.emotions import EMOTIONS, GROUPS, group_probabilities
 from emolab.gui.i18n import emotion_name, group_name
-from emolab.palette import EMOTION_COLORS, GROUP_COLORS
+from emolab.palette import ATTENTION_COLOR, EMOTION_COLORS, GROUP_COLORS
 
 REDRAW_HZ = 25
 
@@ -54,7 +54,10 @@ class RingBuffer:
 
 
 class EmotionCurves(QWidget):
-    """Two stacked plots sharing the ad-time axis: the 7 emotions and the 3 groups.
+    """Three stacked plots sharing the ad-time axis: the 7 emotions, the 3 groups, and attention.
+
+    Attention is the share of the frame's faces looking at the screen (1: everyone, 0: no one
+    or no face), with a gap where it is unknown (a detector without landmarks).
 
     Args:
         playhead_ms: called at every redraw for the ad position to show (GUI thread).
@@ -68,6 +71,7 @@ class EmotionCurves(QWidget):
         self._playhead_ms = playhead_ms
         self.emotions = RingBuffer(capacity, len(EMOTIONS))
         self.groups = RingBuffer(capacity, len(GROUPS))
+        self.attention = RingBuffer(capacity, 1)
         self._dirty = False
         pg.setConfigOptions(antialias=True)
         layout = QVBoxLayout(self)
@@ -78,7 +82,13 @@ class EmotionCurves(QWidget):
         self.emotion_plot = self._make_plot(row=0)
         self.group_plot = self._make_plot(row=1)
         self.group_plot.setXLink(self.emotion_plot)
-        self.group_plot.setLabel("bottom", self.tr("Ad time (s)"))
+        self.attention_plot = self._make_plot(row=2)
+        self.attention_plot.setXLink(self.emotion_plot)
+        self.attention_plot.setLabel("left", self.tr("attentive"))
+        self.attention_plot.setYRange(-0.4, 1.4, padding=0.0)  # room for the 0 and 1 tick labels
+        self.attention_plot.getAxis("left").setTicks([[(0.0, "0"), (1.0, "1")]])
+        self.attention_plot.setMaximumHeight(95)  # one line: leave the height to the emotion curves
+        self.attention_plot.setLabel("bottom", self.tr("Ad time (s)"))
         # The legend is the plot's title line: compact, and never drawn over the curves.
         self.emotion_plot.setTitle(
             _legend_html(self.tr("Emotions"), {emotion_name(e): EMOTION_COLORS[e] for e in EMOTIONS}), size="10pt"
@@ -86,17 +96,28 @@ class EmotionCurves(QWidget):
         self.group_plot.setTitle(
             _legend_html(self.tr("Groups"), {group_name(g): GROUP_COLORS[g] for g in GROUPS}), size="10pt"
         )
+        self.attention_plot.setTitle(
+            _legend_html(self.tr("Attention"), {self.tr("looking at the screen"): ATTENTION_COLOR}), size="10pt"
+        )
         self.emotion_lines = {
             e: self.emotion_plot.plot(pen=pg.mkPen(EMOTION_COLORS[e], width=2), connect="finite") for e in EMOTIONS
         }
         self.group_lines = {
             g: self.group_plot.plot(pen=pg.mkPen(GROUP_COLORS[g], width=3), connect="finite") for g in GROUPS
         }
-        for line in [*self.emotion_lines.values(), *self.group_lines.values()]:
+        # Steps, not slopes: a frame's attention holds until the next analysed frame.
+        self.attention_line = self.attention_plot.plot(
+            pen=pg.mkPen(ATTENTION_COLOR, width=2),
+            connect="finite",
+            stepMode="left",
+            fillLevel=0.0,
+            brush=(15, 139, 141, 60),
+        )
+        for line in [*self.emotion_lines.values(), *self.group_lines.values(), self.attention_line]:
             line.setClipToView(True)
             line.setDownsampling(auto=True, method="peak")
         self.playheads = []
-        for plot in (self.emotion_plot, self.group_plot):
+        for plot in (self.emotion_plot, self.group_plot, self.attention_plot):
             head = pg.InfiniteLine(pos=0, angle=90, movable=False, pen=pg.mkPen("#000000", width=1.5))
             plot.addItem(head)
             self.playheads.append(head)
@@ -128,11 +149,19 @@ class EmotionCurves(QWidget):
     def clear(self) -> None:
         self.emotions.clear()
         self.groups.clear()
+        self.attention.clear()
         self._dirty = True
         self.redraw()
 
-    def add(self, ad_ms: float, smoothed: list[np.ndarray]) -> None:
-        """Record one analysed frame: the viewers' smoothed probabilities (none: a gap)."""
+    def add(self, ad_ms: float, smoothed: list[np.ndarray], attentive: list[bool | None] | None = None) -> None:
+        """Record one analysed frame.
+
+        Args:
+            ad_ms: the ad position of the frame.
+            smoothed: the viewers' smoothed probabilities (none: a gap in the emotion curves).
+            attentive: per viewer, looking at the screen or not (None: unknown); no viewer
+                counts as not attentive. Omitted: attention unknown for the frame.
+        """
         t = ad_ms / 1000.0
         if smoothed:
             mean = np.mean(np.asarray(smoothed, dtype=np.float64), axis=0)
@@ -141,6 +170,7 @@ class EmotionCurves(QWidget):
         else:
             self.emotions.append(t, np.full(len(EMOTIONS), np.nan))
             self.groups.append(t, np.full(len(GROUPS), np.nan))
+        self.attention.append(t, np.array([_attention_share(attentive)]))
         self._dirty = True
 
     def redraw(self) -> None:
@@ -152,10 +182,24 @@ class EmotionCurves(QWidget):
         if not self._dirty:
             return
         self._dirty = False
-        for buf, lines in ((self.emotions, self.emotion_lines), (self.groups, self.group_lines)):
+        for buf, lines in (
+            (self.emotions, list(self.emotion_lines.values())),
+            (self.groups, list(self.group_lines.values())),
+            (self.attention, [self.attention_line]),
+        ):
             t, v = buf.data()
-            for j, line in enumerate(lines.values()):
+            for j, line in enumerate(lines):
                 line.setData(t, v[:, j])
+
+
+def _attention_share(attentive: list[bool | None] | None) -> float:
+    """Share of a frame's viewers looking at the screen: 0 without viewers, NaN if all unknown."""
+    if attentive is None:
+        return float("nan")
+    if not attentive:
+        return 0.0
+    known = [a for a in attentive if a is not None]
+    return sum(known) / len(attentive) if known else float("nan")
 
 
 def _legend_html(title: str, colors: dict[str, str]) -> str:

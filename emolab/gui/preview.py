@@ -1,4 +1,7 @@
-"""Camera preview: the latest analysed frame with face boxes, viewer ids and labels."""
+"""Camera preview: the latest analysed frame with face boxes, viewer ids and labels.
+
+A face looking away from the screen (outside the attention cone) gets a dashed box.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +24,7 @@ class CameraPreview(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._image: QImage | None = None
-        self._faces: list[tuple[tuple[float, float, float, float], int, str, float]] = []
+        self._faces: list[tuple[tuple[float, float, float, float], int, str, float, bool | None]] = []
         self._message = self.tr("No camera yet")
         self.setMinimumSize(240, 135)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -38,7 +41,8 @@ class CameraPreview(QWidget):
         self._rgb = np.ascontiguousarray(rgb)
         self._image = QImage(self._rgb.data, w, h, 3 * w, QImage.Format.Format_RGB888)
         self._faces = [
-            (tuple(v * scale for v in f.box), f.viewer_id, f.label, float(np.max(f.smoothed))) for f in faces
+            (tuple(v * scale for v in f.box), f.viewer_id, f.label, float(np.max(f.smoothed)), f.attentive)
+            for f in faces
         ]
         self.update()
 
@@ -57,12 +61,14 @@ class CameraPreview(QWidget):
         font = QFont(self.font())
         font.setBold(True)
         p.setFont(font)
-        for (x1, y1, x2, y2), vid, label, conf in self._faces:
+        for (x1, y1, x2, y2), vid, label, conf, attentive in self._faces:
             color = QColor(EMOTION_COLORS.get(label, "#ffffff"))
-            p.setPen(QPen(color, 2))
+            p.setPen(QPen(color, 2, Qt.PenStyle.DashLine if attentive is False else Qt.PenStyle.SolidLine))
             rect = QRectF(ox + x1 * s, oy + y1 * s, (x2 - x1) * s, (y2 - y1) * s)
             p.drawRect(rect)
             text = self.tr("#{0} {1} {2}%").format(vid, emotion_name(label), round(conf * 100))
+            if attentive is False:
+                text = self.tr("{0} · looking away").format(text)
             metrics = p.fontMetrics()
             box = QRectF(
                 rect.left(),

@@ -232,7 +232,7 @@ class ScreeningWorker(QObject):
                 if frame is None or self._captured_while_paused(frame.captured_at):
                     continue
                 ad_ms = self.clock.ad_ms_at(frame.captured_at)
-                res = pipeline.process(frame)
+                res = pipeline.process(frame, calibrating=writer.phase(ad_ms) == "calibration")
                 if self._captured_while_paused(frame.captured_at):  # paused while processing
                     continue
                 writer.write(res, ad_ms)

@@ -35,7 +35,7 @@ h3 { font-size:14px; margin:0 0 6px; }
 .brand b { color:var(--ink); font-size:16px; letter-spacing:.02em; }
 section { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:18px 20px;
           margin:0 0 16px; break-inside: avoid; }
-.cards { display:grid; grid-template-columns:repeat(4, 1fr); gap:12px; margin-bottom:16px; }
+.cards { display:grid; grid-template-columns:repeat(auto-fit, minmax(170px, 1fr)); gap:12px; margin-bottom:16px; }
 .card { background:var(--card); border:1px solid var(--line); border-radius:10px; padding:12px 14px; }
 .card .label { font-size:11px; text-transform:uppercase; letter-spacing:.08em; color:var(--muted); font-weight:600; }
 .card .value { font-size:28px; font-weight:700; line-height:1.2; margin:2px 0; }

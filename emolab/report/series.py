@@ -1,6 +1,7 @@
 """Numbers the reports show, derived from a timeline.
 
-Curves, baseline correction, per-second bins, per-scene statistics and key moments.
+Curves, baseline correction, per-second bins, per-scene statistics, key moments, and the
+attention curve with the moments viewers looked away.
 
 Everything here is a pure function of a :class:`~emolab.session.timeline.Timeline`, so tests
 can recompute each number a report states.
@@ -16,7 +17,7 @@ import numpy as np
 
 from emolab.emotions import EMOTIONS, GROUP_OF, GROUPS, SERIES, group_probabilities
 from emolab.report.scenes import Scene
-from emolab.session.metrics import frame_starts
+from emolab.session.metrics import attention_by_scene, frame_attention, frame_starts, share_rows
 from emolab.session.timeline import Timeline
 
 #: A key moment must reach at least this smoothed probability (7 classes: chance is ~0.14).
@@ -25,6 +26,14 @@ MOMENTS_PER_SERIES = 3
 #: Key moments of one emotion are at least this far apart (seconds), or 5% of the ad if longer.
 MOMENT_MIN_GAP_S = 1.0
 SERIES_NAMES: tuple[str, ...] = SERIES
+#: A session's attention curve at a frame is the attentive share of the frames within this
+#: many seconds around it (so a glance away shows as a small dip, a long look away as a deep one).
+ATTENTION_WINDOW_S = 1.0
+#: A look-away moment is a fall of the attention curve below its highest level in the
+#: preceding LOOKAWAY_LOOKBACK_S seconds, by at least LOOKAWAY_MIN_DROP (share, 0..1).
+LOOKAWAY_LOOKBACK_S = 2.0
+LOOKAWAY_MIN_DROP = 0.25
+LOOKAWAYS = 3
 
 
 def apply_baseline(tl: Timeline, baseline: dict[str, float]) -> Timeline:
@@ -62,6 +71,8 @@ class FrameCurves:
     t_s: np.ndarray
     smoothed: np.ndarray  # (n, 7 emotions + 3 groups)
     raw: np.ndarray  # (n, 10)
+    #: Attentive share of each frame's faces (0 without a face, NaN where unknown).
+    attention: np.ndarray | None = None
 
     def column(self, name: str, raw: bool = False) -> np.ndarray:
         return (self.raw if raw else self.smoothed)[:, SERIES_NAMES.index(name)]
@@ -84,7 +95,78 @@ def frame_curves(tl: Timeline) -> FrameCurves:
         if face.any():
             smoothed[i] = ad.smoothed[a:b][face].mean(axis=0)
             raw[i] = ad.probs[a:b][face].mean(axis=0)
-    return FrameCurves(t_s=ad.ad_ms[starts] / 1000.0, smoothed=_with_groups(smoothed), raw=_with_groups(raw))
+    return FrameCurves(
+        t_s=ad.ad_ms[starts] / 1000.0,
+        smoothed=_with_groups(smoothed),
+        raw=_with_groups(raw),
+        attention=frame_attention(ad),
+    )
+
+
+def attention_curve(curves: FrameCurves, window_s: float = ATTENTION_WINDOW_S) -> np.ndarray:
+    """Per frame: the attentive share of the frames within ``window_s`` centred on it (NaN if unknown)."""
+    t, a = curves.t_s, curves.attention
+    if a is None or len(t) == 0:
+        return np.full(len(t), np.nan)
+    known = np.isfinite(a)
+    csum = np.concatenate([[0.0], np.cumsum(np.where(known, a, 0.0))])
+    ccount = np.concatenate([[0], np.cumsum(known)])
+    lo = np.searchsorted(t, t - window_s / 2.0, side="left")
+    hi = np.searchsorted(t, t + window_s / 2.0, side="right")
+    count = ccount[hi] - ccount[lo]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(count > 0, (csum[hi] - csum[lo]) / np.maximum(count, 1), np.nan)
+
+
+def _plateau_middle(y: np.ndarray, i: int) -> int:
+    """The middle index of the run of values equal to ``y[i]`` around ``i``."""
+    a = b = i
+    while a > 0 and abs(y[a - 1] - y[i]) < 1e-9:
+        a -= 1
+    while b < len(y) - 1 and abs(y[b + 1] - y[i]) < 1e-9:
+        b += 1
+    return (a + b) // 2
+
+
+def look_away_moments(
+    t_s: np.ndarray, attention: np.ndarray, duration_ms: float, lookback_s: float = LOOKAWAY_LOOKBACK_S
+) -> list[dict[str, float]]:
+    """The largest drops of an attention curve: where viewers looked away.
+
+    The drop at time t is the curve's highest value over the preceding ``lookback_s`` seconds
+    minus its value at t. Moments are the largest drops of at least ``LOOKAWAY_MIN_DROP``,
+    at most ``LOOKAWAYS``, at least ``max(MOMENT_MIN_GAP_S, 5% of the ad)`` apart (like key
+    moments), largest first. A moment sits in the middle of the stretch where the curve stays
+    at its low (a long look away is shown by its middle frame, not its first).
+    """
+    y = np.asarray(attention, dtype=np.float64)
+    t = np.asarray(t_s, dtype=np.float64)
+    drop = np.full(len(y), np.nan)
+    before = np.full(len(y), np.nan)
+    for i in range(len(y)):
+        if not np.isfinite(y[i]):
+            continue
+        window = y[(t >= t[i] - lookback_s) & (t <= t[i])]
+        before[i] = np.nanmax(window)
+        drop[i] = before[i] - y[i]
+    gap = max(MOMENT_MIN_GAP_S, 0.05 * duration_ms / 1000.0)
+    chosen: list[int] = []
+    for i in np.argsort(-np.nan_to_num(drop, nan=-1.0), kind="stable"):
+        if not np.isfinite(drop[i]) or drop[i] < LOOKAWAY_MIN_DROP or len(chosen) == LOOKAWAYS:
+            break
+        i = _plateau_middle(y, int(i))
+        if all(abs(t[i] - t[j]) >= gap for j in chosen):
+            chosen.append(i)
+    return [
+        {
+            "t_s": float(t[i]),
+            "ad_ms": float(t[i] * 1000.0),
+            "value": float(y[i]),
+            "before": float(before[i]),
+            "drop": float(drop[i]),
+        }
+        for i in chosen
+    ]
 
 
 def ad_seconds(duration_ms: float) -> np.ndarray:
@@ -98,7 +180,9 @@ def per_second(tl: Timeline, duration_ms: float) -> dict[str, np.ndarray]:
     Returns:
         ``seconds``; ``mean`` (S, 10): mean smoothed probability of each emotion and group
         (NaN where no face); ``face_rows`` (S,); ``dominant_group`` (S,): the group most
-        rows were labelled with ('' where no face; ties go to the earlier group in GROUPS).
+        rows were labelled with ('' where no face; ties go to the earlier group in GROUPS);
+        ``attention`` (S,): the attentive share of the second's analysed frames (frames
+        without a face count as not attentive; NaN without frames or when unknown).
     """
     secs = ad_seconds(duration_ms)
     ad = tl.in_phase("ad")
@@ -114,7 +198,14 @@ def per_second(tl: Timeline, duration_ms: float) -> dict[str, np.ndarray]:
             mean[s] = _with_groups(face.smoothed[m].mean(axis=0, keepdims=True))[0]
             counts = [int(np.sum(face.group[m] == g)) for g in GROUPS]
             dominant[s] = GROUPS[int(np.argmax(counts))]
-    return {"seconds": secs, "mean": mean, "face_rows": rows, "dominant_group": dominant}
+    frame_att = frame_attention(ad)
+    frame_bin = np.clip((ad.ad_ms[frame_starts(ad)] // 1000.0).astype(np.int64), 0, len(secs) - 1)
+    attention = np.full(len(secs), np.nan)
+    for s in range(len(secs)):
+        values = frame_att[frame_bin == s]
+        if len(values) and np.isfinite(values).any():
+            attention[s] = float(np.nansum(values)) / len(values)
+    return {"seconds": secs, "mean": mean, "face_rows": rows, "dominant_group": dominant, "attention": attention}
 
 
 def label_stats(labels: np.ndarray, groups: np.ndarray) -> dict[str, Any]:
@@ -134,15 +225,25 @@ def label_stats(labels: np.ndarray, groups: np.ndarray) -> dict[str, Any]:
     }
 
 
-def scene_stats(tl: Timeline, scenes: Sequence[Scene]) -> list[dict[str, Any]]:
-    """For each scene: its face rows' emotion and group shares, dominant emotion and valence."""
-    ad = tl.in_phase("ad")
-    face = ad.select(ad.viewer_id >= 0)
+def scene_stats(tl: Timeline, scenes: Sequence[Scene], attentive_only: bool = False) -> list[dict[str, Any]]:
+    """For each scene: emotion and group shares, dominant emotion and valence, attention.
+
+    Shares are over the scene's face rows (attentive ones only with ``attentive_only``, as
+    for the session's shares); ``attention_share`` is that of the scene's ad frames.
+    """
+    face, _ = share_rows(tl, attentive_only)
+    attention = attention_by_scene(tl, scenes) or [{"attention_share": None}] * len(scenes)
     out = []
     for i, sc in enumerate(scenes):
         last = i == len(scenes) - 1
         m = (face.ad_ms >= sc.start_ms) & ((face.ad_ms <= sc.end_ms) if last else (face.ad_ms < sc.end_ms))
-        out.append({**sc.to_dict(), **label_stats(face.label[m], face.group[m])})
+        out.append(
+            {
+                **sc.to_dict(),
+                **label_stats(face.label[m], face.group[m]),
+                "attention_share": attention[i]["attention_share"],
+            }
+        )
     return out
 
 

@@ -13,25 +13,32 @@ from emolab import __version__
 from emolab.emotions import EMOTIONS, GROUP_KEYS, GROUPS, series_label
 from emolab.errors import EmolabError, SessionError
 from emolab.media import frame_index_at
-from emolab.palette import GROUP_COLORS, SERIES_COLORS
+from emolab.palette import ATTENTION_COLOR, GROUP_COLORS, SERIES_COLORS
 from emolab.report import charts, html
 from emolab.report.adframes import ad_thumbnails, find_ad
 from emolab.report.scenes import MAD_K, MIN_SCENE_S, MIN_THRESHOLD, CutDetection, detect_scenes
 from emolab.report.series import (
+    ATTENTION_WINDOW_S,
+    LOOKAWAY_LOOKBACK_S,
+    LOOKAWAY_MIN_DROP,
+    LOOKAWAYS,
     MOMENT_MIN_GAP_S,
     MOMENT_MIN_PROB,
     MOMENTS_PER_SERIES,
     SERIES_NAMES,
     FrameCurves,
     apply_baseline,
+    attention_curve,
     frame_curves,
     key_moments,
+    look_away_moments,
     scene_stats,
 )
 from emolab.session import quality
-from emolab.session.metrics import MIN_VIEWER_S, ad_time_shares, compute_summary
-from emolab.session.store import Session, load_session, metric_settings, recorded_setting, summary_for
+from emolab.session.metrics import MIN_VIEWER_S, ad_time_shares, attention_by_scene, compute_summary
+from emolab.session.store import Session, load_session, metric_settings, recorded_setting
 from emolab.session.timeline import Timeline
+from emolab.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -65,17 +72,50 @@ def report_context(
             "min_face_ratio": quality.MIN_FACE_RATIO,
             "min_sample_fps": quality.MIN_SAMPLE_FPS,
             "max_dropped_share": quality.MAX_DROPPED_SHARE,
+            "attention_window_s": ATTENTION_WINDOW_S,
+            "lookaway_lookback_s": LOOKAWAY_LOOKBACK_S,
+            "lookaway_min_drop": LOOKAWAY_MIN_DROP,
+            "lookaways": LOOKAWAYS,
         },
     }
 
 
-def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str, Any], FrameCurves, Timeline]:
+def attention_cone(meta: dict[str, Any]) -> dict[str, float]:
+    """The attention cone a session was recorded with (today's defaults where absent)."""
+    recorded, default = meta.get("settings") or {}, Settings()
+    return {
+        "yaw_deg": float(recorded.get("attention_yaw_deg", default.attention_yaw_deg)),
+        "pitch_deg": float(recorded.get("attention_pitch_deg", default.attention_pitch_deg)),
+    }
+
+
+def attentive_only_note(state: dict[str, Any], known: bool) -> str:
+    """The sentence every report states about the ``attentive_only`` setting."""
+    if state["applied"]:
+        return (
+            f"Emotion shares and EEI are over attentive face frames only ({state['face_rows']} rows; "
+            "setting attentive_only on)."
+        )
+    if state["requested"] and not known:
+        return (
+            "attentive_only was requested, but where the respondent looked is unknown for this session "
+            "(recorded before head pose, or with a detector without landmarks): shares and EEI are over "
+            "every face frame."
+        )
+    return "Emotion shares and EEI are over every face frame, attentive or not (setting attentive_only off)."
+
+
+def session_numbers(
+    session: Session, baseline: bool = False, attentive_only: bool | None = None
+) -> tuple[dict[str, Any], FrameCurves, Timeline]:
     """Every number a session report states, from the timeline alone (no ad file needed).
 
     Args:
         session: a loaded session.
         baseline: correct each emotion by the respondent's resting level when the session
             has calibration frames (see :func:`emolab.report.series.apply_baseline`).
+        attentive_only: emotion shares and EEI over attentive frames only (None: as the
+            session was recorded).
 
     Returns:
         The report's data (JSON-able), the per-frame curves and the timeline it used (baseline
@@ -91,8 +131,9 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
             f"session {session.folder} has no frame during the ad (its recording ended before the ad "
             "started or the offset is wrong); there is nothing to report"
         )
-    k, trace_min_s = metric_settings(meta)
-    raw_summary = summary_for(meta, tl)
+    k, trace_min_s, only_attentive = metric_settings(meta, attentive_only)
+    raw_summary = compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s, attentive_only=only_attentive)
+    raw_summary["warnings"] = quality.session_warnings(meta, tl, raw_summary)
     rest = raw_summary["calibration_baseline"]
     if baseline and rest:
         tl = apply_baseline(tl, rest)
@@ -126,8 +167,13 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
         }
     summary = raw_summary
     if state["applied"]:  # the labels change; the data-quality warnings do not
-        summary = {**compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s), "warnings": raw_summary["warnings"]}
+        summary = {
+            **compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s, attentive_only=only_attentive),
+            "warnings": raw_summary["warnings"],
+        }
     curves = frame_curves(tl)
+    attention = attention_curve(curves)
+    known = summary["attention_share"] is not None
     coverage, face_share = ad_time_shares(tl, duration_ms)
     notes = []
     if meta.get("status") != "complete":
@@ -174,6 +220,16 @@ def session_numbers(session: Session, baseline: bool = False) -> tuple[dict[str,
                 "notes": notes,
             },
             "moments": key_moments(curves, duration_ms, delay_s),
+            "attention": {
+                "known": known,
+                "share": summary["attention_share"],
+                "cone": attention_cone(meta),
+                "reference": summary["attention_reference"],
+                "attentive_only": summary["attentive_only"],
+                "attentive_only_note": attentive_only_note(summary["attentive_only"], known),
+                "curve": {"t_s": curves.t_s, "share": attention},
+                "look_aways": look_away_moments(curves.t_s, attention, duration_ms) if known else [],
+            },
         },
         curves,
         tl,
@@ -196,21 +252,27 @@ def fmt_time(t_s: float) -> str:
     return f"{int(m)}:{s:04.1f}"
 
 
-def build_session_report(session_dir: Path, baseline: bool = False, out: Path | None = None) -> Path:
+def build_session_report(
+    session_dir: Path, baseline: bool = False, out: Path | None = None, attentive_only: bool | None = None
+) -> Path:
     """Write the session's ``report.html`` (or ``out``) and return its path.
 
     Reads the session without changing any of its files; the only file written is the report.
+    ``attentive_only`` overrides the recorded setting (None keeps it).
 
     Raises:
         SessionError: the session is missing, malformed or has no ad frames.
     """
     session_dir = Path(session_dir)
     session = load_session(session_dir)
-    data, curves, tl = session_numbers(session, baseline=baseline)
+    data, curves, tl = session_numbers(session, baseline=baseline, attentive_only=attentive_only)
     duration_ms = float(data["ad"]["duration_ms"])
     ad_path, ad_note = find_ad(session.meta["ad"], near=[session_dir])
     detection, scene_error = _scenes_or_none(ad_path)
-    scenes = scene_stats(tl, detection.scenes) if detection else []
+    only_attentive = data["summary"]["attentive_only"]["applied"]
+    scenes = scene_stats(tl, detection.scenes, attentive_only=only_attentive) if detection else []
+    if detection:
+        data["summary"]["attention_by_scene"] = attention_by_scene(tl, detection.scenes)
     data["scenes"] = {
         "threshold": detection.threshold if detection else None,
         "list": scenes,
@@ -221,14 +283,16 @@ def build_session_report(session_dir: Path, baseline: bool = False, out: Path | 
     fps = float(data["ad"].get("fps") or 30.0)
     thumbs: dict[int, str] = {}
     if ad_path is not None:
-        times = [m["cause_ms"] for ms in data["moments"].values() for m in ms] + [
-            s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2) for s in scenes
-        ]
+        times = (
+            [m["cause_ms"] for ms in data["moments"].values() for m in ms]
+            + [m["ad_ms"] for m in data["attention"]["look_aways"]]
+            + [s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2) for s in scenes]
+        )
         try:
             thumbs = ad_thumbnails(ad_path, times)
         except EmolabError as exc:
             log.warning("no ad thumbnails: %s", exc)
-    for ms in data["moments"].values():
+    for ms in [*data["moments"].values(), data["attention"]["look_aways"]]:
         for m in ms:
             m["frame_index"] = frame_index_at(m["cause_ms"], fps)
     for s in scenes:
@@ -263,6 +327,17 @@ def build_session_report(session_dir: Path, baseline: bool = False, out: Path | 
         ),
         "group_share": charts.bar_chart(
             [(g, data["summary"]["group_share"][g], GROUP_COLORS[g]) for g in GROUPS], "Share of each group"
+        ),
+        "attention": charts.line_chart(
+            [charts.Series("attentive", curves.t_s, data["attention"]["curve"]["share"], ATTENTION_COLOR)],
+            x_max,
+            (0, 1),
+            "Attention over the ad",
+            "Attentive",
+            regions=regions,
+            markers=[(m["t_s"], ATTENTION_COLOR) for m in data["attention"]["look_aways"]],
+            y_format="{:.0%}",
+            height=200,
         ),
     }
     context = report_context(data, figs, thumbs, x_max, ad_note if ad_path is None else "")

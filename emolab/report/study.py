@@ -3,8 +3,9 @@
 Writes ``study.html`` plus CSV exports into the output folder:
 
 - ``study_curves.csv``: per second of ad time, the mean of each emotion and group over
-  respondents with a face in that second, its 95% confidence interval, and the share of those
-  respondents whose dominant group was positive / negative / neutral;
+  respondents with a face in that second, its 95% confidence interval, the share of those
+  respondents whose dominant group was positive / negative / neutral, and the % of
+  respondents attentive (mean of their attentive shares of that second, with its 95% CI);
 - ``study_respondents.csv``: one row per respondent with their metrics;
 - ``study_scenes.csv``: per scene, valence and dominant emotion across respondents.
 """
@@ -25,7 +26,7 @@ from emolab import __version__
 from emolab.emotions import EMOTIONS, GROUP_KEYS, GROUPS, group_key, series_label
 from emolab.errors import EmolabError, SessionError
 from emolab.media import frame_index_at
-from emolab.palette import GROUP_COLORS, SERIES_COLORS
+from emolab.palette import ATTENTION_COLOR, GROUP_COLORS, SERIES_COLORS
 from emolab.report import charts, html
 from emolab.report.adframes import ad_thumbnails, find_ad
 from emolab.report.scenes import detect_scenes
@@ -33,13 +34,15 @@ from emolab.report.series import (
     SERIES_NAMES,
     FrameCurves,
     key_moments,
+    look_away_moments,
     mean_ci,
     per_second,
     scene_stats,
 )
-from emolab.report.session_report import report_context
-from emolab.session.metrics import MIN_VIEWER_S, emonps_from_flags, face_time_share
-from emolab.session.store import SESSION_FILE, Session, load_session, metric_settings, recorded_setting, summary_for
+from emolab.report.session_report import attention_cone, report_context
+from emolab.session.metrics import MIN_VIEWER_S, compute_summary, emonps_from_flags, face_time_share
+from emolab.session.quality import session_warnings
+from emolab.session.store import SESSION_FILE, Session, load_session, metric_settings, recorded_setting
 
 log = logging.getLogger(__name__)
 
@@ -96,9 +99,10 @@ def check_same_ad(sessions: list[Session]) -> None:
         )
 
 
-def _respondent(session: Session, duration_ms: float) -> dict[str, Any]:
-    k, trace_min_s = metric_settings(session.meta)
-    summary = summary_for(session.meta, session.timeline)
+def _respondent(session: Session, duration_ms: float, attentive_only: bool | None) -> dict[str, Any]:
+    k, trace_min_s, only_attentive = metric_settings(session.meta, attentive_only)
+    summary = compute_summary(session.timeline, emonps_k=k, trace_min_s=trace_min_s, attentive_only=only_attentive)
+    summary["warnings"] = session_warnings(session.meta, session.timeline, summary)
     e = summary["emonps"]
     counted = e["respondents"] > 0  # at least one viewer seen for MIN_VIEWER_S
     face_share = face_time_share(session.timeline, duration_ms)
@@ -124,11 +128,15 @@ def _respondent(session: Session, duration_ms: float) -> dict[str, Any]:
         "group_share": summary["group_share"],
         "processed_fps": summary["processed_fps"],
         "dropped_frames": summary["dropped_frames"],
+        "attention_share": summary["attention_share"],
+        "attentive_only": summary["attentive_only"],
     }
 
 
-def study_numbers(sessions: list[Session]) -> tuple[dict[str, Any], FrameCurves]:
+def study_numbers(sessions: list[Session], attentive_only: bool | None = None) -> tuple[dict[str, Any], FrameCurves]:
     """Every number a study report states, from the sessions' timelines alone.
+
+    ``attentive_only`` overrides each session's recorded setting (None keeps them).
 
     Returns:
         The study's data (JSON-able) and its mean per-second curves (for key moments).
@@ -139,7 +147,7 @@ def study_numbers(sessions: list[Session]) -> tuple[dict[str, Any], FrameCurves]
     check_same_ad(sessions)
     ad = sessions[0].meta["ad"]
     duration_ms = float(ad["duration_ms"])
-    rows = [_respondent(s, duration_ms) for s in sessions]
+    rows = [_respondent(s, duration_ms, attentive_only) for s in sessions]
 
     bins = [per_second(s.timeline, duration_ms) for s in sessions]
     secs = bins[0]["seconds"]
@@ -149,6 +157,13 @@ def study_numbers(sessions: list[Session]) -> tuple[dict[str, Any], FrameCurves]
     n_face = with_face.sum(axis=0)
     dominant = np.stack([b["dominant_group"] for b in bins])
     share = {g: np.where(n_face > 0, (dominant == g).sum(axis=0) / np.maximum(n_face, 1), np.nan) for g in GROUPS}
+    attention = np.stack([b["attention"] for b in bins])  # (R, S): each respondent's attentive share
+    att_mean, att_lo, att_hi = mean_ci(attention, axis=0)
+    att_lo, att_hi = np.clip(att_lo, 0.0, 1.0), np.clip(att_hi, 0.0, 1.0)  # a share stays within 0..100%
+    att_overall = np.array([r["attention_share"] if r["attention_share"] is not None else np.nan for r in rows])
+    att_all_mean, att_all_lo, att_all_hi = (np.clip(v, 0.0, 1.0) for v in mean_ci(att_overall[:, None], axis=0))
+    applied = [r["attentive_only"]["applied"] for r in rows]
+    requested = [r["attentive_only"]["requested"] for r in rows]
 
     counted = [r for r in rows if r["counted"]]
     ks = sorted({r["emonps_k"] for r in rows})
@@ -169,6 +184,12 @@ def study_numbers(sessions: list[Session]) -> tuple[dict[str, Any], FrameCurves]
     if len(delays) > 1:
         notes.append(
             f"Sessions were recorded with different reaction delays ({delays} s); key moments use {delays[0]} s."
+        )
+    unknown = [r["respondent"] or r["folder"] for r in rows if r["attention_share"] is None]
+    if unknown:
+        notes.append(
+            f"Where {len(unknown)} of {len(rows)} respondents looked is unknown (recorded before emolab measured "
+            f"head pose, or with a detector without landmarks: {', '.join(unknown)}); attention is over the others."
         )
     poor = [r for r in rows if not r["trustworthy"]]
     if poor:
@@ -194,6 +215,36 @@ def study_numbers(sessions: list[Session]) -> tuple[dict[str, Any], FrameCurves]
             "ci_low": {n: lo[:, i] for i, n in enumerate(SERIES_NAMES)},
             "ci_high": {n: hi[:, i] for i, n in enumerate(SERIES_NAMES)},
             "share_respondents": share,
+            "attention": {
+                "mean": att_mean,
+                "ci_low": att_lo,
+                "ci_high": att_hi,
+                "n": np.isfinite(attention).sum(axis=0),
+            },
+        },
+        "attention": {
+            "known": bool(np.isfinite(att_overall).any()),
+            "mean": float(att_all_mean[0]),
+            "ci_low": float(att_all_lo[0]),
+            "ci_high": float(att_all_hi[0]),
+            "n": int(np.isfinite(att_overall).sum()),
+            "cone": attention_cone(sessions[0].meta),
+            "attentive_only": {
+                "requested": any(requested),
+                "applied": sum(applied),
+                "note": (
+                    f"Emotion shares, EEI and scene valence are over attentive face frames only for {sum(applied)} of "
+                    f"{len(rows)} respondents (setting attentive_only on"
+                    + (f"; attention is unknown for {len(rows) - sum(applied)})." if sum(applied) < len(rows) else ").")
+                    if any(applied)
+                    else "Emotion shares, EEI and scene valence are over every face frame, attentive or not "
+                    "(setting attentive_only off)."
+                    if not any(requested)
+                    else "attentive_only was requested, but attention is unknown for these sessions: shares are over "
+                    "every face frame."
+                ),
+            },
+            "look_aways": look_away_moments(secs + 0.5, att_mean, duration_ms),
         },
         "eei": {
             "mean": float(eei_mean[0]),
@@ -216,14 +267,19 @@ def study_numbers(sessions: list[Session]) -> tuple[dict[str, Any], FrameCurves]
     }, FrameCurves(t_s=secs + 0.5, smoothed=mean, raw=mean)
 
 
-def study_scenes(sessions: list[Session], scenes: list) -> list[dict[str, Any]]:  # noqa: ANN001
-    """Per scene across respondents: mean valence with its 95% CI, dominant emotion, group shares."""
-    per = [scene_stats(s.timeline, scenes) for s in sessions]
+def study_scenes(sessions: list[Session], scenes: list, applied: list[bool]) -> list[dict[str, Any]]:  # noqa: ANN001
+    """Per scene across respondents: mean valence and attention with 95% CIs, dominant emotion, group shares.
+
+    ``applied[i]``: whether session i's shares are over attentive frames only.
+    """
+    per = [scene_stats(s.timeline, scenes, attentive_only=a) for s, a in zip(sessions, applied)]
     out = []
     for i, sc in enumerate(scenes):
         cells = [p[i] for p in per if p[i]["face_rows"] > 0]
         val = np.array([c["valence"] for c in cells], dtype=float)
         m, lo, hi = mean_ci(val[:, None], axis=0) if len(val) else (np.array([np.nan]),) * 3
+        att = np.array([p[i]["attention_share"] for p in per if p[i]["attention_share"] is not None], dtype=float)
+        am, alo, ahi = mean_ci(att[:, None], axis=0) if len(att) else (np.array([np.nan]),) * 3
         emo = {e: float(np.mean([c["emotion_share"][e] for c in cells])) if cells else 0.0 for e in EMOTIONS}
         dom_groups = [max(GROUPS, key=lambda g, c=c: c["group_share"][g]) for c in cells]
         out.append(
@@ -236,6 +292,10 @@ def study_scenes(sessions: list[Session], scenes: list) -> list[dict[str, Any]]:
                 "emotion_share": emo,
                 "dominant": max(EMOTIONS, key=lambda e: emo[e]) if cells else None,
                 "share_respondents": {g: dom_groups.count(g) / len(cells) if cells else 0.0 for g in GROUPS},
+                "attention": float(am[0]),
+                "attention_ci_low": float(alo[0]),
+                "attention_ci_high": float(ahi[0]),
+                "attention_respondents": len(att),
             }
         )
     return out
@@ -264,12 +324,15 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     for n in SERIES_NAMES:
         header += [f"{n}_mean", f"{n}_ci_low", f"{n}_ci_high"]
     header += [f"share_respondents_{group_key(g)}" for g in GROUPS]
+    header += ["respondents_with_attention", "attention_mean", "attention_ci_low", "attention_ci_high"]
+    att = ps["attention"]
     rows = []
     for i, s in enumerate(ps["seconds"]):
         row: list[Any] = [int(s), int(s) + 1, int(ps["n_with_face"][i])]
         for n in SERIES_NAMES:
             row += [float(ps["mean"][n][i]), float(ps["ci_low"][n][i]), float(ps["ci_high"][n][i])]
         row += [float(ps["share_respondents"][g][i]) for g in GROUPS]
+        row += [int(att["n"][i]), float(att["mean"][i]), float(att["ci_low"][i]), float(att["ci_high"][i])]
         rows.append(row)
     paths = {"curves": out_dir / CURVES_CSV, "respondents": out_dir / RESPONDENTS_CSV}
     html.write_atomic(paths["curves"], _csv_text(header, rows))
@@ -291,6 +354,8 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
         "processed_fps",
         "dropped_frames",
         "warnings",
+        "attention_share",
+        "attentive_only",
     ]
     header += [f"share_{e}" for e in EMOTIONS] + [f"share_{group_key(g)}" for g in GROUPS]
     rows = [
@@ -311,6 +376,8 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
             r["processed_fps"],
             r["dropped_frames"],
             ";".join(w["code"] for w in r["warnings"]),
+            r["attention_share"],
+            int(r["attentive_only"]["applied"]),
         ]
         + [r["emotion_share"][e] for e in EMOTIONS]
         + [r["group_share"][g] for g in GROUPS]
@@ -332,6 +399,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
             ]
             + [f"share_{e}" for e in EMOTIONS]
             + [f"respondents_{group_key(g)}" for g in GROUPS]
+            + ["attention_respondents", "attention_mean", "attention_ci_low", "attention_ci_high"]
         )
         rows = [
             [
@@ -346,6 +414,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
             ]
             + [s["emotion_share"][e] for e in EMOTIONS]
             + [s["share_respondents"][g] for g in GROUPS]
+            + [s["attention_respondents"], s["attention"], s["attention_ci_low"], s["attention_ci_high"]]
             for s in data["scenes"]["list"]
         ]
         paths["scenes"] = out_dir / SCENES_CSV
@@ -353,11 +422,11 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
     return paths
 
 
-def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
+def build_study_report(session_dirs: list[Path], out_dir: Path, attentive_only: bool | None = None) -> Path:
     """Combine sessions of one ad into ``out_dir/study.html`` plus CSV exports; return the page's path.
 
     ``session_dirs`` may hold session folders or folders holding sessions. Session files are
-    only read.
+    only read. ``attentive_only`` overrides the sessions' recorded setting (None keeps it).
 
     Raises:
         SessionError: a session is missing or malformed, or the sessions were recorded with
@@ -365,7 +434,7 @@ def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
     """
     dirs = expand_session_dirs(list(session_dirs))
     sessions = [load_session(d) for d in dirs]
-    data, curves = study_numbers(sessions)
+    data, curves = study_numbers(sessions, attentive_only)
     out_dir = Path(out_dir)
     duration_ms = float(data["ad"]["duration_ms"])
     x_max = duration_ms / 1000.0
@@ -376,14 +445,15 @@ def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
     if ad_path is not None:
         try:
             detection = detect_scenes(ad_path)
-            scenes_list, threshold = study_scenes(sessions, detection.scenes), detection.threshold
+            applied = [r["attentive_only"]["applied"] for r in data["respondents"]]
+            scenes_list, threshold = study_scenes(sessions, detection.scenes, applied), detection.threshold
         except EmolabError as exc:
             ad_note = str(exc)
             log.warning("scene detection failed: %s", exc)
     data["scenes"] = {"threshold": threshold, "list": scenes_list, "note": "" if scenes_list else ad_note}
     data["moments"] = key_moments(curves, duration_ms, data["reaction_delay_s"])
     fps = float(data["ad"].get("fps") or 30.0)
-    for ms in data["moments"].values():
+    for ms in [*data["moments"].values(), data["attention"]["look_aways"]]:
         for m in ms:
             m["frame_index"] = frame_index_at(m["cause_ms"], fps)
     for s in scenes_list:
@@ -391,7 +461,11 @@ def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
         s["frame_index"] = frame_index_at(s["thumb_ms"], fps)
     thumbs: dict[int, str] = {}
     if ad_path is not None:
-        times = [m["cause_ms"] for ms in data["moments"].values() for m in ms] + [s["thumb_ms"] for s in scenes_list]
+        times = (
+            [m["cause_ms"] for ms in data["moments"].values() for m in ms]
+            + [m["ad_ms"] for m in data["attention"]["look_aways"]]
+            + [s["thumb_ms"] for s in scenes_list]
+        )
         try:
             thumbs = ad_thumbnails(ad_path, times)
         except EmolabError as exc:
@@ -433,6 +507,28 @@ def build_study_report(session_dirs: list[Path], out_dir: Path) -> Path:
             "Share of respondents by dominant group",
             "Respondents",
             regions=regions,
+        ),
+        "attention": charts.line_chart(
+            [
+                charts.Series(
+                    "respondents attentive",
+                    x,
+                    np.asarray(ps["attention"]["mean"], dtype=float),
+                    ATTENTION_COLOR,
+                    band=(
+                        np.asarray(ps["attention"]["ci_low"], dtype=float),
+                        np.asarray(ps["attention"]["ci_high"], dtype=float),
+                    ),
+                )
+            ],
+            x_max,
+            (0, 1),
+            "Respondents attentive, second by second",
+            "Attentive",
+            regions=regions,
+            markers=[(m["t_s"], ATTENTION_COLOR) for m in data["attention"]["look_aways"]],
+            y_format="{:.0%}",
+            height=220,
         ),
     }
     context = report_context(data, figs, thumbs, x_max, ad_note if ad_path is None else "")

@@ -5,8 +5,19 @@ Kept in a Python module so nothing else needs shipping with the package or a fro
 
 # ruff: noqa: E501  (HTML lines are easier to read unwrapped)
 
-#: Both pages show key moments the same way: a row of ad thumbnails per emotion and group.
-MOMENTS_MACRO = r"""{% macro moment_grid(value_label) -%}
+#: Both pages show key moments the same way: a row of ad thumbnails per emotion and group;
+#: the moments viewers looked away use the same cards. An emotion's card shows the ad frame
+#: reaction_delay_s before the peak (``cause_ms``), a look-away's the frame at the drop.
+MOMENTS_MACRO = r"""{% macro moment_card(m, series, caption) -%}
+      {% set shown_ms = m.cause_ms if m.cause_ms is defined else m.ad_ms %}
+      <div class="moment">
+        {% if thumbs.get(m.frame_index) %}<img class="ad-thumb" alt="ad frame at {{ fmt_time(shown_ms / 1000) }}" src="{{ thumbs[m.frame_index] }}"
+             data-series="{{ series }}" data-ad-ms="{{ '%.3f'|format(shown_ms) }}" data-peak-ms="{{ '%.3f'|format(m.ad_ms) }}" data-frame-index="{{ m.frame_index }}">{% endif %}
+        <div class="cap"><b title="the peak">{{ fmt_time(m.t_s) }}</b><span>{{ caption }}</span></div>
+        {% if m.cause_ms is defined %}<div class="cap cause">ad frame at {{ fmt_time(m.cause_ms / 1000) }}</div>{% endif %}
+      </div>
+{%- endmacro %}
+{% macro moment_grid(value_label) -%}
   {% for title, names in (("Emotions", emotions), ("Groups (the neutral group is the neutral emotion)", group_keys[:2])) %}
   <h3 style="margin-top:12px">{{ title }}</h3>
   <div class="moments">
@@ -14,17 +25,23 @@ MOMENTS_MACRO = r"""{% macro moment_grid(value_label) -%}
     <div><span class="chip" style="background:{{ colors[name] }}">{{ label(name) }}</span></div>
     <div class="moment-row">
     {% for m in d.moments[name] %}
-      <div class="moment">
-        {% if thumbs.get(m.frame_index) %}<img class="ad-thumb" alt="ad frame at {{ fmt_time(m.cause_ms / 1000) }}" src="{{ thumbs[m.frame_index] }}"
-             data-series="{{ name }}" data-ad-ms="{{ '%.3f'|format(m.cause_ms) }}" data-peak-ms="{{ '%.3f'|format(m.ad_ms) }}" data-frame-index="{{ m.frame_index }}">{% endif %}
-        <div class="cap"><b title="the peak">{{ fmt_time(m.t_s) }}</b><span>{{ value_label }} = {{ "%.2f"|format(m.value) }}</span></div>
-        <div class="cap cause">ad frame at {{ fmt_time(m.cause_ms / 1000) }}</div>
-      </div>
+      {{ moment_card(m, name, value_label ~ " = " ~ "%.2f"|format(m.value)) }}
     {% else %}<div class="none">never reached {{ consts.moment_min_prob }}</div>{% endfor %}
     </div>
   {% endfor %}
   </div>
   {% endfor %}
+{%- endmacro %}
+{% macro look_aways(a, who) -%}
+  <h3 style="margin-top:12px">Moments {{ who }} looked away</h3>
+  <p class="sub">The largest drops of the attention curve: where it fell furthest below its highest level in the preceding
+  {{ consts.lookaway_lookback_s }} s (by at least {{ "%.0f"|format(100 * consts.lookaway_min_drop) }} points; at most {{ consts.lookaways }},
+  at least {{ "%.1f"|format(consts.moment_gap_s) }} s apart), with the ad frame on screen at the lowest point.</p>
+  <div class="moment-row">
+  {% for m in a.look_aways %}
+    {{ moment_card(m, "attention", "%.0f"|format(100 * m.value) ~ "% (" ~ "%+.0f"|format(-100 * m.drop) ~ " pts)") }}
+  {% else %}<div class="none">{{ "Attention is unknown." if not a.known else "Attention never fell by " ~ "%.0f"|format(100 * consts.lookaway_min_drop) ~ " points or more within " ~ consts.lookaway_lookback_s ~ " s." }}</div>{% endfor %}
+  </div>
 {%- endmacro %}"""
 
 SESSION_TEMPLATE = (
@@ -63,7 +80,10 @@ SESSION_TEMPLATE = (
     <div class="hint">of ad time · {{ "%.1f"|format(d.quality.sample_fps) }} frames/s analysed</div></div>
   <div class="card"><div class="label">Dominant emotion</div>
     <div class="value" style="color:{{ colors[dominant] if dominant else '#333' }}">{{ dominant or "–" }}</div>
-    <div class="hint">{{ "%.0f"|format(100 * d.summary.emotion_share[dominant]) if dominant else 0 }}% of face frames · baseline {{ "on" if d.baseline.applied else "off" }}</div></div>
+    <div class="hint">{{ "%.0f"|format(100 * d.summary.emotion_share[dominant]) if dominant else 0 }}% of {{ "attentive " if d.attention.attentive_only.applied }}face frames · baseline {{ "on" if d.baseline.applied else "off" }}</div></div>
+  <div class="card"><div class="label">Attention</div>
+    <div class="value">{{ "%.0f"|format(100 * d.attention.share) ~ "%" if d.attention.known else "n/a" }}</div>
+    <div class="hint">{{ "of ad frames looking at the screen" if d.attention.known else "head pose not recorded" }}</div></div>
 </div>
 
 <section>
@@ -80,14 +100,15 @@ SESSION_TEMPLATE = (
 
 <section>
   <h2>Share of the showing</h2>
-  <p class="sub">Share of the {{ face_rows }} face frames during the ad whose (smoothed) emotion was each class.</p>
+  <p class="sub">Share of the {{ d.attention.attentive_only.face_rows }} {{ "attentive " if d.attention.attentive_only.applied }}face frames during the ad whose (smoothed) emotion was each class.
+  {{ d.attention.attentive_only_note }}</p>
   <div class="grid2"><div>{{ figs.emotion_share|safe }}</div><div>{{ figs.group_share|safe }}</div></div>
 </section>
 
 <section>
   <h2>How the metrics were computed</h2>
   <div class="explain"><h3>Emotional Experience Index (EEI) = {{ "%+.1f"|format(d.summary.eei) }} points</h3>
-    <p>Of the {{ face_rows }} frames during the ad in which a face was found, {{ "%.1f"|format(100 * d.summary.group_share.positive) }}%
+    <p>Of the {{ d.attention.attentive_only.face_rows }} frames during the ad in which a face was found{% if d.attention.attentive_only.applied %} looking at the screen{% endif %}, {{ "%.1f"|format(100 * d.summary.group_share.positive) }}%
     were labelled positive (happy or surprise) and {{ "%.1f"|format(100 * d.summary.group_share.negative) }}% negative
     (angry, disgust, fear or sad); the label of a frame is its most probable emotion after smoothing{% if d.baseline.applied %}
     and baseline correction{% endif %}.</p>
@@ -108,6 +129,21 @@ SESSION_TEMPLATE = (
 </section>
 
 <section>
+  <h2>Attention — was the respondent looking at the ad?</h2>
+  {% if d.attention.known %}
+  {{ figs.attention|safe }}
+  <p class="sub">Share of the analysed frames within {{ consts.attention_window_s }} s around each moment in which the respondent was
+  <b>attentive</b>: a face was found and its head pose was within ±{{ d.attention.cone.yaw_deg }}° yaw and ±{{ d.attention.cone.pitch_deg }}° pitch
+  of straight-ahead (settings <span class="formula">attention_yaw_deg</span>, <span class="formula">attention_pitch_deg</span>). Straight-ahead:
+  {% for vid, r in d.attention.reference.items() %}viewer {{ vid }} yaw {{ "%+.0f"|format(r.yaw) }}°, pitch {{ "%+.0f"|format(r.pitch) }}° ({{ "facing the camera: no calibration" if r.from == "camera" else "median pose over the " ~ r.from }}){{ "; " if not loop.last }}{% else %}facing the camera{% endfor %}.
+  Frames without a face count as not attentive. Over the whole ad: <b>{{ "%.1f"|format(100 * d.attention.share) }}%</b> of ad frames attentive.
+  {{ d.attention.attentive_only_note }}</p>
+  {{ look_aways(d.attention, "the respondent") }}
+  {% else %}<p class="none">Where the respondent looked is unknown: this session was recorded before emolab measured head pose, or with
+  a face detector that gives no landmarks. {{ d.attention.attentive_only_note }}</p>{% endif %}
+</section>
+
+<section>
   <h2>Key moments — which frames of the ad caused each emotion</h2>
   <p class="sub">For each emotion and group, up to {{ consts.moments_per_series }} moments where its smoothed probability peaked
   (at least {{ consts.moment_min_prob }}; moments at least {{ "%.1f"|format(consts.moment_gap_s) }} s apart; the time shown is the peak).
@@ -123,15 +159,16 @@ SESSION_TEMPLATE = (
   <p class="sub">The ad was split automatically at hard cuts: a cut is where the HSV colour histogram of consecutive frames
   changes by more than {{ "%.3f"|format(d.scenes.threshold) }} (Bhattacharyya distance; threshold = median + {{ consts.mad_k }} × MAD of
   this ad's frame-to-frame changes, at least {{ consts.min_threshold }}; scenes last at least {{ consts.min_scene_s }} s).
-  Valence = %positive − %negative face frames within the scene.</p>
-  <table><thead><tr><th>Scene</th><th></th><th>Ad time</th><th>Dominant emotion</th><th class="num">Valence</th><th class="num">Face frames</th></tr></thead><tbody>
+  Valence = %positive − %negative {{ "attentive " if d.attention.attentive_only.applied }}face frames within the scene; attention = share of the scene's ad frames in which the respondent looked at the screen.</p>
+  <table><thead><tr><th>Scene</th><th></th><th>Ad time</th><th>Dominant emotion</th><th class="num">Valence</th><th class="num">Face frames</th><th class="num">Attention</th></tr></thead><tbody>
   {% for s in d.scenes.list %}<tr>
     <td>S{{ s.index }}</td>
     <td>{% if thumbs.get(s.frame_index) %}<img class="scene-thumb" alt="scene {{ s.index }}" src="{{ thumbs[s.frame_index] }}" data-ad-ms="{{ '%.3f'|format(s.thumb_ms) }}" data-frame-index="{{ s.frame_index }}">{% endif %}</td>
     <td class="nowrap">{{ fmt_time(s.start_ms / 1000) }} – {{ fmt_time(s.end_ms / 1000) }}</td>
     <td>{% if s.dominant %}<span class="chip" style="background:{{ colors[s.dominant] }}">{{ s.dominant }}</span> {{ "%.0f"|format(100 * s.emotion_share[s.dominant]) }}%{% else %}<span class="none">no face</span>{% endif %}</td>
     <td class="num {{ 'pos' if s.valence and s.valence > 0 else 'neg' if s.valence and s.valence < 0 else '' }}">{{ "%+.0f"|format(s.valence) if s.valence is not none else "–" }}</td>
-    <td class="num">{{ s.face_rows }}</td></tr>{% endfor %}
+    <td class="num">{{ s.face_rows }}</td>
+    <td class="num">{{ "%.0f"|format(100 * s.attention_share) ~ "%" if s.attention_share is not none else "–" }}</td></tr>{% endfor %}
   </tbody></table>
   {% else %}<p class="none">{{ d.scenes.note or "No scenes." }}</p>{% endif %}
 </section>
@@ -152,6 +189,7 @@ SESSION_TEMPLATE = (
   <tr><td>Dropped frames (delivered by the camera or video but not analysed)</td><td class="num">{{ d.quality.dropped_frames }}</td></tr>
   <tr><td>Median latency, capture to result</td><td class="num">{{ "%.0f"|format(d.quality.latency_ms_median) }} ms</td></tr>
   <tr><td>Calibration</td><td class="num">{{ d.session.calibration_s }} s{% if d.baseline["values"] %} (resting level measured){% endif %} · baseline correction {{ "applied" if d.baseline.applied else "not applied" }}</td></tr>
+  <tr><td>Attention</td><td class="num">{% if d.attention.known %}{{ "%.1f"|format(100 * d.attention.share) }}% of ad frames · cone ±{{ d.attention.cone.yaw_deg }}° yaw, ±{{ d.attention.cone.pitch_deg }}° pitch{% else %}unknown{% endif %} · attentive_only {{ "on" if d.attention.attentive_only.applied else "off" }}</td></tr>
   <tr><td>Models</td><td class="num">detector {{ d.session.detector }}, classifier {{ d.session.classifier }}</td></tr>
   <tr><td>Ad file</td><td class="num">{{ d.ad.file }} · sha256 {{ d.ad.sha256[:12] }}…</td></tr>
   </tbody></table>
@@ -201,6 +239,10 @@ STUDY_TEMPLATE = (
   <div class="card"><div class="label">Respondents usable</div>
     <div class="value">{{ usable }} / {{ d.n_respondents }}</div>
     <div class="hint">no data-quality warning</div></div>
+  {% set a = d.attention %}
+  <div class="card"><div class="label">Mean attention</div>
+    <div class="value">{{ "%.0f"|format(100 * a.mean) ~ "%" if a.mean is not none else "n/a" }}</div>
+    <div class="hint">{% if a.ci_low is not none %}95% CI {{ "%.0f"|format(100 * a.ci_low) }} … {{ "%.0f"|format(100 * a.ci_high) }}%{% else %}of ad frames looking at the screen (n = {{ a.n }}){% endif %}</div></div>
 </div>
 
 <section>
@@ -219,6 +261,20 @@ STUDY_TEMPLATE = (
 </section>
 
 <section>
+  <h2>Attention — were respondents looking at the ad?</h2>
+  {% if a.known %}
+  {{ figs.attention|safe }}
+  <p class="sub">Per second of ad time: the mean over respondents of the share of their analysed frames in that second in which they were
+  <b>attentive</b> (a face was found and its head pose was within ±{{ a.cone.yaw_deg }}° yaw and ±{{ a.cone.pitch_deg }}° pitch of their
+  straight-ahead: their median pose during calibration, else facing the camera); frames without a face count as not attentive. It reads as the
+  % of respondents looking at the screen; the band is its 95% confidence interval (Student t). Over the whole ad, respondents were attentive
+  on <b>{{ "%.1f"|format(100 * a.mean) }}%</b> of ad frames on average (n = {{ a.n }}). {{ a.attentive_only.note }}</p>
+  {{ look_aways(a, "viewers") }}
+  {% else %}<p class="none">Where respondents looked is unknown: these sessions were recorded before emolab measured head pose, or with a
+  face detector that gives no landmarks. {{ a.attentive_only.note }}</p>{% endif %}
+</section>
+
+<section>
   <h2>How the metrics were computed</h2>
   <div class="explain"><h3>EmoNPS = {{ "%+.1f"|format(e.value) if e.value is not none else "not defined" }}</h3>
     <p>Each respondent is <b>Engaged</b> if a positive trace was recorded during the ad — a run of consecutive analysed frames labelled
@@ -230,7 +286,7 @@ STUDY_TEMPLATE = (
   </div>
   <div class="explain"><h3>Emotional Experience Index (EEI), mean over respondents = {{ "%+.1f"|format(d.eei.mean) if d.eei.mean is not none else "n/a" }}</h3>
     <p>For each respondent, EEI = %positive − %negative of their face frames during the ad (labels after smoothing);
-    the study shows the mean over the {{ d.eei.n }} respondents with a face and its 95% confidence interval.</p>
+    the study shows the mean over the {{ d.eei.n }} respondents with a face and its 95% confidence interval. {{ a.attentive_only.note }}</p>
   </div>
 </section>
 
@@ -239,9 +295,10 @@ STUDY_TEMPLATE = (
   {% if d.scenes.list %}
   <p class="sub">Scenes found automatically at hard cuts (HSV histogram change between consecutive frames above
   {{ "%.3f"|format(d.scenes.threshold) }}: median + {{ consts.mad_k }} × MAD of this ad's changes, at least {{ consts.min_threshold }}).
-  Valence = %positive − %negative face frames in the scene, per respondent, then averaged (95% CI).</p>
+  Valence = %positive − %negative face frames in the scene, per respondent, then averaged (95% CI). Attention = share of the scene's
+  ad frames in which a respondent looked at the screen, averaged over respondents.</p>
   <table><thead><tr><th>Scene</th><th></th><th>Ad time</th><th class="num">Respondents</th><th>Dominant emotion</th>
-  <th class="num">Valence</th><th class="num">95% CI</th><th>Respondents by dominant group</th></tr></thead><tbody>
+  <th class="num">Valence</th><th class="num">95% CI</th><th>Respondents by dominant group</th><th class="num">Attention</th></tr></thead><tbody>
   {% for s in d.scenes.list %}<tr>
     <td>S{{ s.index }}</td>
     <td>{% if thumbs.get(s.frame_index) %}<img class="scene-thumb" alt="scene {{ s.index }}" src="{{ thumbs[s.frame_index] }}" data-ad-ms="{{ '%.3f'|format(s.thumb_ms) }}" data-frame-index="{{ s.frame_index }}">{% endif %}</td>
@@ -252,6 +309,7 @@ STUDY_TEMPLATE = (
     <td class="num">{% if s.valence_ci_low is not none %}{{ "%+.0f"|format(s.valence_ci_low) }} … {{ "%+.0f"|format(s.valence_ci_high) }}{% else %}–{% endif %}</td>
     <td>{% for g in groups %}<span class="bar" title="{{ g }} {{ '%.0f'|format(100 * s.share_respondents[g]) }}%" style="width:{{ '%.0f'|format(120 * s.share_respondents[g]) }}px;background:{{ group_colors[g] }}"></span>{% endfor %}
       <span class="sub">{% for g in groups %}{{ "%.0f"|format(100 * s.share_respondents[g]) }}%{{ " / " if not loop.last }}{% endfor %}</span></td>
+    <td class="num">{{ "%.0f"|format(100 * s.attention) ~ "%" if s.attention is not none else "–" }}</td>
   </tr>{% endfor %}
   </tbody></table>
   {% else %}<p class="none">{{ d.scenes.note or "No scenes." }}</p>{% endif %}
@@ -267,12 +325,13 @@ STUDY_TEMPLATE = (
 
 <section>
   <h2>Respondents</h2>
-  <table><thead><tr><th>Respondent</th><th>Session</th><th class="num">Face time</th><th class="num">EEI</th>
+  <table><thead><tr><th>Respondent</th><th>Session</th><th class="num">Face time</th><th class="num">Attention</th><th class="num">EEI</th>
   <th>Engaged</th><th>Critical</th><th>Silent</th><th class="num">fps</th><th>Dominant</th></tr></thead><tbody>
   {% for r in d.respondents %}{% set dom = dominant_of(r) %}<tr>
     <td>{{ r.respondent }}{% if not r.trustworthy %} <span class="chip" style="background:#c23b3b" title="{% for w in r.warnings %}{{ w.text }}{{ ' ' if not loop.last }}{% endfor %}">poor data: {% for w in r.warnings %}{{ w.code }}{{ ", " if not loop.last }}{% endfor %}</span>{% endif %}</td>
     <td class="sub">{{ r.folder }}</td>
     <td class="num">{{ "%.0f"|format(100 * r.face_time_share) }}%</td>
+    <td class="num">{{ "%.0f"|format(100 * r.attention_share) ~ "%" if r.attention_share is not none else "–" }}</td>
     <td class="num">{{ "%+.0f"|format(r.eei) if r.eei is not none else "–" }}</td>
     <td>{{ "✔" if r.engaged }}</td><td>{{ "✔" if r.critical }}</td><td>{{ "✔" if r.silent }}{{ "not counted" if not r.counted }}</td>
     <td class="num">{{ "%.1f"|format(r.processed_fps) }}</td>

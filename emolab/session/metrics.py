@@ -10,16 +10,32 @@ Definitions (also printed in reports):
 - ``emonps`` over the session's viewers (those with at least ``min_viewer_s`` of face time):
   Engaged = had a positive trace, Critical = had a negative trace, Silent = had neither;
   ``EmoNPS = %Engaged - %Critical - K * %Silent``.
+- ``attention_share``: attentive ad frames / ad frames. A frame without a face counts as not
+  attentive; a frame with several faces counts by the share of them attentive; a face whose
+  pose is unknown counts as not attentive. None when attention is unknown: a timeline
+  written before emolab recorded head pose, or a detector without landmarks.
+- With ``attentive_only``, emotion shares, mean probabilities and EEI are over attentive face
+  rows only (EmoNPS traces still use every face frame: a trace is a run of consecutive frames).
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
+from typing import Any, Protocol
 
 import numpy as np
 
 from emolab.emotions import EMOTIONS, GROUPS
 from emolab.session.timeline import Timeline
+
+
+class Span(Protocol):
+    """A stretch of ad time, such as a scene (:class:`emolab.report.scenes.Scene`)."""
+
+    index: int
+    start_ms: float
+    end_ms: float
+
 
 MIN_VIEWER_S = 1.0
 
@@ -61,6 +77,104 @@ def ad_time_shares(tl: Timeline, duration_ms: float) -> tuple[float, float]:
 def face_time_share(tl: Timeline, duration_ms: float) -> float:
     """Share of the ad's duration during which a face was seen (see :func:`ad_time_shares`)."""
     return ad_time_shares(tl, duration_ms)[1]
+
+
+def frame_attention(tl: Timeline) -> np.ndarray:
+    """Per processed frame of ``tl`` (see :func:`frame_starts`): the share of its faces attentive.
+
+    0 for a frame without a face; NaN where every face's attention is unknown (no pose), and
+    everywhere for a timeline without attention columns.
+    """
+    starts = frame_starts(tl)
+    out = np.full(len(starts), np.nan)
+    if not tl.has_attention:
+        return out
+    ends = np.append(starts[1:], len(tl))
+    for i, (a, b) in enumerate(zip(starts, ends)):
+        face = tl.viewer_id[a:b] >= 0
+        known = tl.attentive[a:b][face]
+        known = known[np.isfinite(known)]
+        if not face.any():
+            out[i] = 0.0
+        elif len(known):
+            out[i] = float(np.sum(known == 1.0)) / int(face.sum())
+    return out
+
+
+def attention_known(tl: Timeline) -> bool:
+    """Whether ``tl`` says where its faces looked (its ad frames can be judged attentive)."""
+    if not tl.has_attention:
+        return False
+    ad = tl.in_phase("ad")
+    face = ad.viewer_id >= 0
+    return not face.any() or bool(np.isfinite(ad.attentive[face]).any())
+
+
+def attention_share(tl: Timeline, start_ms: float = -np.inf, end_ms: float = np.inf) -> float | None:
+    """Attentive share of the ad frames between ``start_ms`` and ``end_ms`` (ad time, inclusive).
+
+    None when attention is unknown for this timeline or no ad frame falls in the span.
+    """
+    if not attention_known(tl):
+        return None
+    ad = tl.in_phase("ad")
+    starts = frame_starts(ad)
+    t = ad.ad_ms[starts]
+    inside = (t >= start_ms) & (t <= end_ms)
+    if not inside.any():
+        return None
+    return float(np.nansum(frame_attention(ad)[inside])) / int(inside.sum())
+
+
+def attention_by_scene(tl: Timeline, scenes: Sequence[Span]) -> list[dict[str, Any]] | None:
+    """``attention_share`` within each scene (a scene's end belongs to the next, except the last's)."""
+    if not attention_known(tl):
+        return None
+    out = []
+    for i, sc in enumerate(scenes):
+        end = sc.end_ms if i == len(scenes) - 1 else np.nextafter(sc.end_ms, -np.inf)
+        out.append(
+            {
+                "index": sc.index,
+                "start_ms": sc.start_ms,
+                "end_ms": sc.end_ms,
+                "attention_share": attention_share(tl, sc.start_ms, end),
+            }
+        )
+    return out
+
+
+def attention_reference(tl: Timeline) -> dict[str, dict[str, Any]]:
+    """Each viewer's straight-ahead (yaw, pitch), as :class:`emolab.pose.AttentionJudge` set it.
+
+    The median smoothed pose over the viewer's calibration frames; else over everyone's
+    calibration frames; else facing the camera (0, 0).
+    """
+    calib = tl.in_phase("calibration")
+    calib = calib.select((calib.viewer_id >= 0) & np.all(np.isfinite(calib.pose[:, :2]), axis=1))
+    everyone = np.median(calib.pose[:, :2], axis=0) if len(calib) else None
+    out = {}
+    for vid in sorted({int(v) for v in tl.viewer_id[(tl.phase == "ad") & (tl.viewer_id >= 0)]}):
+        own = calib.pose[calib.viewer_id == vid, :2]
+        if len(own):
+            ref, source = np.median(own, axis=0), "own calibration"
+        elif everyone is not None:
+            ref, source = everyone, "calibration of all viewers"
+        else:
+            ref, source = np.zeros(2), "camera"
+        out[str(vid)] = {"yaw": float(ref[0]), "pitch": float(ref[1]), "from": source}
+    return out
+
+
+def share_rows(tl: Timeline, attentive_only: bool) -> tuple[Timeline, bool]:
+    """The rows emotion shares are computed over, and whether ``attentive_only`` was applied.
+
+    Face rows of the ad phase; with ``attentive_only`` (and attention known), only attentive ones.
+    """
+    ad = tl.in_phase("ad")
+    applied = attentive_only and attention_known(tl)
+    keep = (ad.viewer_id >= 0) & ((ad.attentive == 1.0) if applied else True)
+    return ad.select(keep), applied
 
 
 def viewer_traces(tl: Timeline, trace_min_s: float) -> dict[int, dict[str, Any]]:
@@ -105,14 +219,20 @@ def emonps_from_flags(engaged: list[bool], critical: list[bool], silent: list[bo
     return 100.0 * (sum(engaged) / n - sum(critical) / n - k * sum(silent) / n)
 
 
-def compute_summary(tl: Timeline, emonps_k: float, trace_min_s: float) -> dict[str, Any]:
-    """Everything ``summary.json`` holds, from the timeline alone."""
+def compute_summary(
+    tl: Timeline,
+    emonps_k: float,
+    trace_min_s: float,
+    attentive_only: bool = False,
+    scenes: Sequence[Span] | None = None,
+) -> dict[str, Any]:
+    """Everything ``summary.json`` holds, from the timeline (and the ad's scenes, if known)."""
     starts = frame_starts(tl)
     ad = tl.in_phase("ad")
     ad_starts = frame_starts(ad)
     ad_frames = len(ad_starts)
     face_frames = int(len(set(ad.frame_index[ad.viewer_id >= 0].tolist())))
-    face_rows = ad.select(ad.viewer_id >= 0)
+    face_rows, only_attentive = share_rows(tl, attentive_only)
     emotion_share = _shares(face_rows.label, EMOTIONS)
     group_share = _shares(face_rows.group, GROUPS)
 
@@ -162,4 +282,8 @@ def compute_summary(tl: Timeline, emonps_k: float, trace_min_s: float) -> dict[s
             if len(calib_faces)
             else None
         ),
+        "attention_share": attention_share(tl),
+        "attention_by_scene": attention_by_scene(tl, scenes) if scenes is not None else None,
+        "attention_reference": attention_reference(tl) if attention_known(tl) else None,
+        "attentive_only": {"requested": attentive_only, "applied": only_attentive, "face_rows": len(face_rows)},
     }

@@ -17,18 +17,18 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from emolab import __version__
 from emolab.emotions import EMOTIONS
-from emolab.errors import SessionError
+from emolab.errors import EmolabError, SessionError
 from emolab.media import AdInfo
 from emolab.pipeline import FrameResult
 from emolab.session.metrics import compute_summary
 from emolab.session.quality import session_warnings
-from emolab.session.timeline import COLUMNS, Timeline, format_row, phase_of, read_timeline
+from emolab.session.timeline import COLUMNS, POSE_COLUMNS, Timeline, format_row, phase_of, read_timeline
 from emolab.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -166,6 +166,10 @@ class SessionWriter:
             row.update(zip(("x1", "y1", "x2", "y2"), map(float, face.box)))
             row.update({f"p_{e}": float(face.probs[i]) for i, e in enumerate(EMOTIONS)})
             row.update({f"s_{e}": float(face.smoothed[i]) for i, e in enumerate(EMOTIONS)})
+            if face.pose is not None:
+                row.update(zip(POSE_COLUMNS, map(float, face.pose)))
+            if face.attentive is not None:
+                row["attentive"] = int(face.attentive)
             rows.append(format_row(row))
         try:
             self._csv.writerows(rows)
@@ -322,19 +326,56 @@ def recorded_setting(meta: dict[str, Any], name: str) -> float:
     return float(recorded.get(name, getattr(Settings(), name)))
 
 
-def metric_settings(meta: dict[str, Any]) -> tuple[float, float]:
-    """``(emonps_k, trace_min_s)`` a session was recorded with (today's defaults if absent)."""
-    return recorded_setting(meta, "emonps_k"), recorded_setting(meta, "trace_min_s")
+class MetricSettings(NamedTuple):
+    """The settings a session's metrics depend on."""
+
+    emonps_k: float
+    trace_min_s: float
+    attentive_only: bool
 
 
-def summary_for(meta: dict[str, Any], timeline: Timeline) -> dict[str, Any]:
+def metric_settings(meta: dict[str, Any], attentive_only: bool | None = None) -> MetricSettings:
+    """The metric settings a session was recorded with (today's defaults where absent).
+
+    Args:
+        meta: the session's ``session.json``.
+        attentive_only: overrides the recorded ``attentive_only`` (None keeps it).
+    """
+    if attentive_only is None:
+        recorded = (meta.get("settings") or {}).get("attentive_only", Settings().attentive_only)
+        attentive_only = str(recorded).lower() in ("true", "1")
+    return MetricSettings(
+        recorded_setting(meta, "emonps_k"), recorded_setting(meta, "trace_min_s"), bool(attentive_only)
+    )
+
+
+def ad_scenes(meta: dict[str, Any], near: list[Path]) -> list[Any] | None:
+    """The scenes of the session's ad when its file is found (checked by sha256), else None."""
+    # Imported here: the report package builds on sessions, not the other way round.
+    from emolab.report.adframes import find_ad
+    from emolab.report.scenes import detect_scenes
+
+    path, _ = find_ad(meta["ad"], near=near)
+    if path is None:
+        return None
+    try:
+        return list(detect_scenes(path).scenes)
+    except EmolabError as exc:
+        log.warning("no scenes for the attention summary: %s", exc)
+        return None
+
+
+def summary_for(meta: dict[str, Any], timeline: Timeline, folder: Path | None = None) -> dict[str, Any]:
     """The summary of a timeline under the settings its session was recorded with.
 
     Holds the metrics (:func:`~emolab.session.metrics.compute_summary`) and the session's
     data-quality ``warnings`` (:func:`~emolab.session.quality.session_warnings`).
+    ``attention_by_scene`` needs the ad's scenes: it is filled when the ad file is found (where
+    the session says it was, or beside ``folder``), else None.
     """
-    k, trace_min_s = metric_settings(meta)
-    summary = compute_summary(timeline, emonps_k=k, trace_min_s=trace_min_s)
+    k, trace_min_s, attentive_only = metric_settings(meta)
+    scenes = ad_scenes(meta, near=[folder] if folder else [])
+    summary = compute_summary(timeline, k, trace_min_s, attentive_only=attentive_only, scenes=scenes)
     summary["warnings"] = session_warnings(meta, timeline, summary)
     return summary
 
@@ -343,6 +384,6 @@ def rebuild_summary(folder: str | Path) -> dict[str, Any]:
     """Recompute ``summary.json`` from ``timeline.csv`` (after a crash, or to check it)."""
     folder = Path(folder)
     meta = read_meta(folder)
-    summary = summary_for(meta, read_timeline(folder / TIMELINE_FILE))
+    summary = summary_for(meta, read_timeline(folder / TIMELINE_FILE), folder)
     write_json_atomic(folder / SUMMARY_FILE, summary)
     return summary

@@ -3,6 +3,9 @@
 Rows of frames with no face have an empty viewer, box and probabilities, so coverage is
 visible. ``phase`` says where the frame falls relative to the ad: ``calibration`` (resting
 face before the ad), ``pre`` (before the ad, not calibration), ``ad``, ``post`` (after it).
+
+The last four columns (head pose and attention) came later: timelines written before them
+still load, with the pose unknown (NaN) and :attr:`Timeline.has_attention` False.
 """
 
 from __future__ import annotations
@@ -37,7 +40,14 @@ COLUMNS = (
     *SMOOTH_COLUMNS,
     "label",  # argmax of the smoothed probabilities
     "group",
+    "yaw",  # smoothed head pose in degrees (emolab.pose has the signs); empty when unknown
+    "pitch",
+    "roll",
+    "attentive",  # 1 = within the attention cone, 0 = outside; empty without a face or pose
 )
+POSE_COLUMNS = ("yaw", "pitch", "roll")
+#: The header before head pose was recorded; such timelines are still read.
+COLUMNS_WITHOUT_POSE = COLUMNS[: -len(POSE_COLUMNS) - 1]
 
 
 def phase_of(ad_ms: float, duration_ms: float, calibration_ms: float) -> str:
@@ -65,6 +75,17 @@ class Timeline:
     smoothed: np.ndarray  # (n, 7)
     label: np.ndarray
     group: np.ndarray
+    pose: np.ndarray | None = None  # (n, 3) yaw, pitch, roll in degrees; NaN where unknown
+    attentive: np.ndarray | None = None  # 1.0 / 0.0, NaN without a face or a pose
+    #: False for a timeline written before emolab recorded head pose: attention is unknown.
+    has_attention: bool = False
+
+    def __post_init__(self) -> None:
+        n = len(self.frame_index)
+        if self.pose is None:
+            self.pose = np.full((n, len(POSE_COLUMNS)), np.nan)
+        if self.attentive is None:
+            self.attentive = np.full(n, np.nan)
 
     def __len__(self) -> int:
         return len(self.frame_index)
@@ -74,7 +95,12 @@ class Timeline:
         return self.viewer_id >= 0
 
     def select(self, mask: np.ndarray) -> Timeline:
-        return Timeline(**{k: getattr(self, k)[mask] for k in self.__dataclass_fields__})
+        return Timeline(
+            **{
+                k: v[mask] if isinstance(v, np.ndarray) else v
+                for k, v in ((k, getattr(self, k)) for k in self.__dataclass_fields__)
+            }
+        )
 
     def in_phase(self, phase: str) -> Timeline:
         return self.select(self.phase == phase)
@@ -116,7 +142,8 @@ def read_timeline(path: Path) -> Timeline:
         lines = list(csv.reader(text.splitlines()))
     except csv.Error as exc:
         raise SessionError(f"{path} is not a readable CSV file ({exc}); the file is damaged") from exc
-    if not lines or tuple(lines[0]) != COLUMNS:
+    header = tuple(lines[0]) if lines else ()
+    if header not in (COLUMNS, COLUMNS_WITHOUT_POSE):
         raise SessionError(
             f"{path} does not start with emolab's timeline header; it is not an emolab timeline "
             "or it was edited. Restore it from a backup."
@@ -124,11 +151,11 @@ def read_timeline(path: Path) -> Timeline:
     rows = lines[1:]
     if rows and not complete:
         rows = rows[:-1]  # every row ends with a newline: the last write was interrupted
-    cols: dict[str, list[str]] = {c: [] for c in COLUMNS}
+    cols: dict[str, list[str]] = {c: [] for c in header}
     for i, row in enumerate(rows, start=2):
-        if len(row) != len(COLUMNS):
-            raise SessionError(f"{path} line {i} has {len(row)} fields, expected {len(COLUMNS)}; the file is damaged")
-        for c, v in zip(COLUMNS, row):
+        if len(row) != len(header):
+            raise SessionError(f"{path} line {i} has {len(row)} fields, expected {len(header)}; the file is damaged")
+        for c, v in zip(header, row):
             cols[c].append(v)
     try:
         return _to_arrays(cols)
@@ -191,6 +218,15 @@ def _to_arrays(cols: dict[str, list[str]]) -> Timeline:
         _finite(name, p, face)
         if np.any(face[:, None] & ((p < 0.0) | (p > 1.0 + 1e-6))):
             raise ValueError(f"{name} outside 0..1")
+
+    has_attention = "attentive" in cols
+    attentive = None
+    if has_attention:
+        bad_flags = sorted({v for v in cols["attentive"] if v not in ("", "0", "1")})
+        if bad_flags:
+            raise ValueError(f"attentive must be 1, 0 or empty, got {bad_flags}")
+        attentive = _num(cols["attentive"])
+
     return Timeline(
         frame_index=frame_index,
         source_ms=_finite("source_ms", _num(cols["source_ms"])),
@@ -205,4 +241,7 @@ def _to_arrays(cols: dict[str, list[str]]) -> Timeline:
         smoothed=smoothed,
         label=labels,
         group=groups,
+        pose=stack(POSE_COLUMNS) if has_attention else None,
+        attentive=attentive,
+        has_attention=has_attention,
     )

@@ -18,6 +18,18 @@ def iou(a: tuple[float, float, float, float], b: tuple[float, float, float, floa
     return inter / union if union > 0 else 0.0
 
 
+def exp_smooth(previous: np.ndarray, value: np.ndarray, dt_ms: float, tau_ms: float) -> np.ndarray:
+    """One step of exponential smoothing with time constant ``tau_ms``: ``alpha = 1 - exp(-dt / tau)``.
+
+    A time constant rather than a frame count, so the result does not depend on the frame
+    rate. ``tau_ms <= 0`` or ``dt_ms <= 0`` returns ``value`` itself (no smoothing).
+    """
+    if tau_ms <= 0 or dt_ms <= 0:
+        return np.array(value, dtype=np.float64)
+    alpha = 1.0 - math.exp(-dt_ms / tau_ms)
+    return (1 - alpha) * previous + alpha * value
+
+
 def _centre_distance(a: tuple[float, ...], b: tuple[float, ...]) -> float:
     """Distance between box centres in units of the first box's size."""
     ca = ((a[0] + a[2]) / 2, (a[1] + a[3]) / 2)
@@ -39,8 +51,8 @@ class Track:
 class ViewerTracker:
     """Greedy IoU matching of faces to viewers, with exponential smoothing per viewer.
 
-    Smoothing uses a time constant rather than a frame count, so the result does not depend
-    on the frame rate: ``alpha = 1 - exp(-dt / tau)``.
+    Smoothing (:func:`exp_smooth`) uses a time constant rather than a frame count, so the
+    result does not depend on the frame rate.
     """
 
     def __init__(self, smoothing_s: float = 0.3, timeout_s: float = 1.5, min_iou: float = 0.2) -> None:
@@ -86,12 +98,10 @@ class ViewerTracker:
                 self._next_id += 1
                 self._tracks.append(track)
             p = np.asarray(probs[fi], dtype=np.float64)
-            if track.smoothed is None or self.tau_ms <= 0:
+            if track.smoothed is None:
                 track.smoothed = p.copy()
             else:
-                dt = max(0.0, t_ms - track.last_seen_ms)
-                alpha = 1.0 - math.exp(-dt / self.tau_ms) if dt > 0 else 1.0
-                track.smoothed = (1 - alpha) * track.smoothed + alpha * p
+                track.smoothed = exp_smooth(track.smoothed, p, t_ms - track.last_seen_ms, self.tau_ms)
             track.box = face.box
             track.last_seen_ms = t_ms
             track.hits += 1

@@ -39,35 +39,55 @@ The ad starts in a moment.</translation>
 <context>
     <name>CameraPreview</name>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="25"/>
+        <location filename="../../emolab/gui/preview.py" line="28"/>
         <source>No camera yet</source>
         <translation>No camera yet</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/preview.py" line="65"/>
+        <location filename="../../emolab/gui/preview.py" line="69"/>
         <source>#{0} {1} {2}%</source>
         <translation>#{0} {1} {2}%</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/preview.py" line="71"/>
+        <source>{0} · looking away</source>
+        <translation type="unfinished"></translation>
     </message>
 </context>
 <context>
     <name>EmotionCurves</name>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="84"/>
+        <location filename="../../emolab/gui/plots.py" line="87"/>
+        <source>attentive</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="94"/>
         <source>Emotions</source>
         <translation>Emotions</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="87"/>
+        <location filename="../../emolab/gui/plots.py" line="97"/>
         <source>Groups</source>
         <translation>Groups</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="114"/>
+        <location filename="../../emolab/gui/plots.py" line="100"/>
+        <source>Attention</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="100"/>
+        <source>looking at the screen</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/plots.py" line="135"/>
         <source>probability</source>
         <translation>probability</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/plots.py" line="81"/>
+        <location filename="../../emolab/gui/plots.py" line="91"/>
         <source>Ad time (s)</source>
         <translation>Ad time (s)</translation>
     </message>
@@ -164,7 +184,7 @@ The ad starts in a moment.</translation>
     </message>
     <message>
         <location filename="../../emolab/gui/main_window.py" line="128"/>
-        <location filename="../../emolab/gui/main_window.py" line="536"/>
+        <location filename="../../emolab/gui/main_window.py" line="537"/>
         <source>&amp;Pause</source>
         <translation>&amp;Pause</translation>
     </message>
@@ -220,7 +240,7 @@ The ad starts in a moment.</translation>
     </message>
     <message>
         <location filename="../../emolab/gui/main_window.py" line="156"/>
-        <location filename="../../emolab/gui/main_window.py" line="535"/>
+        <location filename="../../emolab/gui/main_window.py" line="536"/>
         <source>Pause</source>
         <translation>Pause</translation>
     </message>
@@ -240,11 +260,6 @@ The ad starts in a moment.</translation>
         <translation>Ad (what the respondent sees)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="184"/>
-        <source>Live emotions against ad time</source>
-        <translation>Live emotions against ad time</translation>
-    </message>
-    <message>
         <location filename="../../emolab/gui/main_window.py" line="216"/>
         <source>Models: loaded at Start</source>
         <translation>Models: loaded at Start</translation>
@@ -255,47 +270,47 @@ The ad starts in a moment.</translation>
         <translation>Models: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="470"/>
+        <location filename="../../emolab/gui/main_window.py" line="471"/>
         <source>Session saved in {0}, but its numbers should not be trusted:</source>
         <translation>Session saved in {0}, but its numbers should not be trusted:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="477"/>
+        <location filename="../../emolab/gui/main_window.py" line="478"/>
         <source>Warning: {0}</source>
         <translation>Warning: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="550"/>
+        <location filename="../../emolab/gui/main_window.py" line="551"/>
         <source>Calibrating</source>
         <translation>Calibrating</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="553"/>
+        <location filename="../../emolab/gui/main_window.py" line="554"/>
         <source>{0} — ad {1} / {2}</source>
         <translation>{0} — ad {1} / {2}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="562"/>
+        <location filename="../../emolab/gui/main_window.py" line="563"/>
         <source>Processing: – fps</source>
         <translation>Processing: – fps</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="564"/>
+        <location filename="../../emolab/gui/main_window.py" line="565"/>
         <source>Processing: {0:.1f} fps</source>
         <translation>Processing: {0:.1f} fps</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="565"/>
+        <location filename="../../emolab/gui/main_window.py" line="566"/>
         <source>Latency: {0:.0f} ms</source>
         <translation>Latency: {0:.0f} ms</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="566"/>
+        <location filename="../../emolab/gui/main_window.py" line="567"/>
         <source>Face found: {0:.0f}% of frames</source>
         <translation>Face found: {0:.0f}% of frames</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="567"/>
+        <location filename="../../emolab/gui/main_window.py" line="568"/>
         <source>Dropped: {0} frames</source>
         <translation>Dropped: {0} frames</translation>
     </message>
@@ -303,6 +318,11 @@ The ad starts in a moment.</translation>
         <location filename="../../emolab/gui/main_window.py" line="226"/>
         <source>&amp;File</source>
         <translation>&amp;File</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="184"/>
+        <source>Live emotions and attention against ad time</source>
+        <translation type="unfinished"></translation>
     </message>
     <message>
         <location filename="../../emolab/gui/main_window.py" line="236"/>
@@ -345,109 +365,109 @@ The ad starts in a moment.</translation>
         <translation>Starting the camera…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="434"/>
+        <location filename="../../emolab/gui/main_window.py" line="435"/>
         <source>Unexpected error: {0}</source>
         <translation>Unexpected error: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="468"/>
+        <location filename="../../emolab/gui/main_window.py" line="469"/>
         <source>The screening ended early; what was recorded is saved in {0}.</source>
         <translation>The screening ended early; what was recorded is saved in {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="472"/>
+        <location filename="../../emolab/gui/main_window.py" line="473"/>
         <source>Session saved in {0}.</source>
         <translation>Session saved in {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="479"/>
+        <location filename="../../emolab/gui/main_window.py" line="480"/>
         <source>Open folder</source>
         <translation>Open folder</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="479"/>
+        <location filename="../../emolab/gui/main_window.py" line="480"/>
         <source>Open report</source>
         <translation>Open report</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="512"/>
+        <location filename="../../emolab/gui/main_window.py" line="513"/>
         <source>Ready</source>
         <translation>Ready</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="513"/>
+        <location filename="../../emolab/gui/main_window.py" line="514"/>
         <source>Loading models…</source>
         <translation>Loading models…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="514"/>
-        <location filename="../../emolab/gui/main_window.py" line="550"/>
+        <location filename="../../emolab/gui/main_window.py" line="515"/>
+        <location filename="../../emolab/gui/main_window.py" line="551"/>
         <source>Recording</source>
         <translation>Recording</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="515"/>
-        <location filename="../../emolab/gui/main_window.py" line="548"/>
+        <location filename="../../emolab/gui/main_window.py" line="516"/>
+        <location filename="../../emolab/gui/main_window.py" line="549"/>
         <source>Paused</source>
         <translation>Paused</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="516"/>
+        <location filename="../../emolab/gui/main_window.py" line="517"/>
         <source>Saving the session…</source>
         <translation>Saving the session…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="530"/>
+        <location filename="../../emolab/gui/main_window.py" line="531"/>
         <source>Tick the consent box first</source>
         <translation>Tick the consent box first</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="535"/>
+        <location filename="../../emolab/gui/main_window.py" line="536"/>
         <source>Resume</source>
         <translation>Resume</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="536"/>
+        <location filename="../../emolab/gui/main_window.py" line="537"/>
         <source>&amp;Resume</source>
         <translation>&amp;Resume</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="577"/>
+        <location filename="../../emolab/gui/main_window.py" line="578"/>
         <source>The file manager could not be opened. The session folder is:</source>
         <translation>The file manager could not be opened. The session folder is:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="588"/>
+        <location filename="../../emolab/gui/main_window.py" line="589"/>
         <source>The report is written, but no web browser could be opened. It is here:</source>
         <translation>The report is written, but no web browser could be opened. It is here:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="596"/>
+        <location filename="../../emolab/gui/main_window.py" line="597"/>
         <source>Copy path</source>
         <translation>Copy path</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="602"/>
+        <location filename="../../emolab/gui/main_window.py" line="603"/>
         <source>Copied to the clipboard: {0}</source>
         <translation>Copied to the clipboard: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="606"/>
+        <location filename="../../emolab/gui/main_window.py" line="607"/>
         <source>Folder with the sessions of one ad</source>
         <translation>Folder with the sessions of one ad</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="617"/>
+        <location filename="../../emolab/gui/main_window.py" line="618"/>
         <source>The study report is written, but no web browser could be opened. It is here:</source>
         <translation>The study report is written, but no web browser could be opened. It is here:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="664"/>
+        <location filename="../../emolab/gui/main_window.py" line="665"/>
         <source>Stop the screening?</source>
         <translation>Stop the screening?</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="665"/>
+        <location filename="../../emolab/gui/main_window.py" line="666"/>
         <source>A screening is running. Stop it, save the session and quit?</source>
         <translation>A screening is running. Stop it, save the session and quit?</translation>
     </message>
