@@ -62,6 +62,10 @@ class Settings:
     #: One thread per model is the robust choice: with two, OpenMP's spinning workers collide
     #: with the ad's decoder and the UI on a 2-core machine and a frame can take 40x longer.
     torch_threads: int = 1
+    #: Memory (MB) of the object store of a Ray cluster that ``emolab batch --engine ray``
+    #: starts on this machine; Ray would otherwise reserve 30% of RAM. Reaction videos pass
+    #: through it, one per worker at a time; larger ones spill to disk.
+    ray_object_store_mb: int = 200
 
     def __post_init__(self) -> None:
         self.models_dir = Path(self.models_dir)
@@ -74,7 +78,7 @@ class Settings:
             raise SettingsError(f"emonps_k must be between 0.2 and 1, got {self.emonps_k}")
         if not 0.0 < self.detect_threshold < 1.0:
             raise SettingsError(f"detect_threshold must be in (0, 1), got {self.detect_threshold}")
-        for name in ("detect_max_side", "min_face_px", "max_faces", "torch_threads"):
+        for name in ("detect_max_side", "min_face_px", "max_faces", "torch_threads", "ray_object_store_mb"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be a positive integer, got {getattr(self, name)}")
         for name in ("smoothing_s", "track_timeout_s", "trace_min_s", "calibration_s"):

@@ -12,7 +12,19 @@ from emolab import __version__
 from emolab.errors import EmolabError
 
 # Subcommand modules under emolab.cli, in the order ``emolab --help`` lists them.
-COMMANDS = ("gui", "analyze", "models", "bench", "demo", "summary", "report", "aggregate", "train", "evaluate")
+COMMANDS = (
+    "gui",
+    "analyze",
+    "batch",
+    "models",
+    "bench",
+    "demo",
+    "summary",
+    "report",
+    "aggregate",
+    "train",
+    "evaluate",
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
