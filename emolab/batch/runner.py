@@ -311,18 +311,19 @@ def _run(
     tally: Tally,
     progress: Progress | None,
 ) -> None:
-    engine = _make_engine(engine_name, settings, ad, workers, address, len(todo))
-    record["workers"] = engine.workers
-    record["engine_detail"] = engine.describe()
-    if address:
-        record["address"] = address
     staging_root = out / STAGING
     pending = deque(todo)
     inflight: dict[Any, tuple[Reaction, dict]] = {}
     crashes: Counter[str] = Counter()
     crashes_in_a_row = 0
     interrupted = False
+    engine = None
+    if address:
+        record["address"] = address
     try:
+        engine = _make_engine(engine_name, settings, ad, workers, address, len(todo))
+        record["workers"] = engine.workers
+        record["engine_detail"] = engine.describe()
         while pending or inflight:
             while pending and len(inflight) < engine.workers:
                 r, entry = pending.popleft()
@@ -366,7 +367,8 @@ def _run(
         record["counts"] = _counts(record["files"])
         raise
     finally:
-        engine.close(interrupted=interrupted)
+        if engine is not None:
+            engine.close(interrupted=interrupted)
         if interrupted:
             try:
                 clear_staging(out)

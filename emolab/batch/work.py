@@ -132,6 +132,19 @@ def analyze_local(ad: str, reaction: Reaction, out: str) -> Outcome:
 # --- Ray: an actor that may run on another machine ------------------------------------------
 
 
+TEMP_PREFIX = "emolab-batch-"
+
+
+def remove_orphaned_temp_dirs() -> None:
+    """Delete the temporary folders of actors that were killed (an interrupted batch) on this machine."""
+    import psutil
+
+    for folder in Path(tempfile.gettempdir()).glob(f"{TEMP_PREFIX}*-*"):
+        pid = folder.name[len(TEMP_PREFIX) :].split("-", 1)[0]
+        if folder.is_dir() and not folder.is_symlink() and pid.isdigit() and not psutil.pid_exists(int(pid)):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 class RayAnalyst:
     """A Ray actor's state (wrapped with ``ray.remote`` by the Ray engine).
 
@@ -140,7 +153,8 @@ class RayAnalyst:
     """
 
     def __init__(self, settings_values: dict[str, Any], ad_name: str, ad_bytes: bytes) -> None:
-        self.tmp = Path(tempfile.mkdtemp(prefix="emolab-batch-"))
+        remove_orphaned_temp_dirs()
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
         self.ad = self.tmp / "ad" / ad_name  # same file name: the session records it
         self.ad.parent.mkdir()
         self.ad.write_bytes(ad_bytes)
