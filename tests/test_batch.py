@@ -169,6 +169,34 @@ def test_only_plain_session_folders_are_ever_deleted(tmp_path):
     assert (elsewhere / "session.json").is_file()
 
 
+# Before any test starts Ray: these must not disturb a running cluster's imports.
+def test_ray_engine_without_ray_says_how_to_install(panel, tmp_path, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "ray", None)  # as on a machine without the 'cluster' extra
+    code = main(
+        [
+            "batch",
+            "--ad",
+            str(panel["ad"]),
+            "--reactions",
+            str(panel["reactions"]),
+            "--out",
+            str(tmp_path / "s"),
+            "--engine",
+            "ray",
+        ]
+    )
+    assert code == 2
+    assert "pip install 'emolab[cluster]'" in capsys.readouterr().err
+    assert not (tmp_path / "s").exists(), "nothing was started"
+
+
+def test_unreachable_ray_address_fails_fast():
+    t0 = time.perf_counter()
+    with pytest.raises(ClusterError, match=r"no Ray cluster answers at 127.0.0.1:9 .*ray start --head"):
+        check_reachable("127.0.0.1:9", timeout_s=5)
+    assert time.perf_counter() - t0 < 6
+
+
 def test_local_batch_writes_sessions_batch_record_and_study(local_run, panel):
     out, record = local_run["out"], local_run["record"]
     assert local_run["code"] == 1, "one video failed: the exit status says so"
@@ -326,30 +354,3 @@ def test_batch_refuses_another_ads_study_and_bad_models(local_run, panel, tmp_pa
     assert "unknown face detector 'facefinder9000'" in capsys.readouterr().err
     assert main([*args, "--ad", str(panel["ad"]), "--address", "10.0.0.1:6379"]) == 2
     assert "--address names a Ray cluster: add --engine ray" in capsys.readouterr().err
-
-
-def test_ray_engine_without_ray_says_how_to_install(panel, tmp_path, monkeypatch, capsys):
-    monkeypatch.setitem(sys.modules, "ray", None)  # as on a machine without the 'cluster' extra
-    code = main(
-        [
-            "batch",
-            "--ad",
-            str(panel["ad"]),
-            "--reactions",
-            str(panel["reactions"]),
-            "--out",
-            str(tmp_path / "s"),
-            "--engine",
-            "ray",
-        ]
-    )
-    assert code == 2
-    assert "pip install 'emolab[cluster]'" in capsys.readouterr().err
-    assert not (tmp_path / "s").exists(), "nothing was started"
-
-
-def test_unreachable_ray_address_fails_fast():
-    t0 = time.perf_counter()
-    with pytest.raises(ClusterError, match=r"no Ray cluster answers at 127.0.0.1:9 .*ray start --head"):
-        check_reachable("127.0.0.1:9", timeout_s=5)
-    assert time.perf_counter() - t0 < 6
