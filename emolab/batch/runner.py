@@ -162,7 +162,7 @@ def run_batch(
         if progress:
             progress(tally, None)
         if todo:
-            _run(todo, out, ad, ad_info, models, settings, engine, workers, address, record, tally, progress)
+            _run(todo, out, ad, models, settings, engine, workers, address, record, tally, progress)
         if (out / STAGING).is_dir():
             clear_staging(out)
         record["state"] = "finished"
@@ -301,7 +301,6 @@ def _run(
     todo: list[tuple[Reaction, dict]],
     out: Path,
     ad: Path,
-    ad_info: AdInfo,
     models: dict,
     settings: Settings,
     engine_name: str,
