@@ -44,3 +44,11 @@ class SettingsError(EmolabError):
 
 class DatasetError(EmolabError):
     """A training or evaluation dataset that is missing or malformed."""
+
+
+class BatchError(EmolabError):
+    """A panel batch that cannot start: a bad reactions folder or manifest, a busy study folder."""
+
+
+class ClusterError(EmolabError):
+    """Ray is missing, or its cluster cannot be reached or used."""

@@ -86,6 +86,10 @@ class Settings:
     attention_pitch_deg: float = 20.0
     #: Emotion shares and EEI over attentive face frames only (off: over every face frame).
     attentive_only: bool = False
+    #: Memory (MB) of the object store of a Ray cluster that ``emolab batch --engine ray``
+    #: starts on this machine; Ray would otherwise reserve 30% of RAM. Reaction videos pass
+    #: through it, one per worker at a time; larger ones spill to disk.
+    ray_object_store_mb: int = 200
 
     def __post_init__(self) -> None:
         self.models_dir = Path(self.models_dir)
@@ -98,7 +102,7 @@ class Settings:
             raise SettingsError(f"emonps_k must be between 0.2 and 1, got {self.emonps_k}")
         if not 0.0 < self.detect_threshold < 1.0:
             raise SettingsError(f"detect_threshold must be in (0, 1), got {self.detect_threshold}")
-        for name in ("detect_max_side", "min_face_px", "max_faces", "model_threads"):
+        for name in ("detect_max_side", "min_face_px", "max_faces", "model_threads", "ray_object_store_mb"):
             if getattr(self, name) < 1:
                 raise SettingsError(f"{name} must be a positive integer, got {getattr(self, name)}")
         for name in ("smoothing_s", "track_timeout_s", "trace_min_s", "calibration_s", "redetect_s"):

@@ -26,10 +26,10 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 . .venv/bin/activate
-if ! python -c "import emolab, torch, PySide6.QtMultimedia, pytestqt, hypothesis" >/dev/null 2>&1 \
+if ! python -c "import emolab, torch, onnxruntime, PySide6.QtMultimedia, pytestqt, hypothesis, ray" >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.emolab-installed ] || [ constraints.txt -nt .venv/.emolab-installed ]; then
   echo "Installing Python packages into .venv (first run takes a few minutes)"
   python -m pip install -q --upgrade pip
-  python -m pip install -q -c constraints.txt -e ".[dev]"
+  python -m pip install -q -c constraints.txt -e ".[dev,cluster]"
   touch .venv/.emolab-installed
 fi

@@ -16,6 +16,7 @@ from emolab.errors import EmolabError
 COMMANDS = (
     "gui",
     "analyze",
+    "batch",
     "models",
     "bench",
     "demo",

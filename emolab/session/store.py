@@ -72,10 +72,14 @@ def _jsonable(value: Any) -> Any:
     raise TypeError(f"not JSON serialisable: {type(value).__name__}")
 
 
+def safe_name(respondent: str) -> str:
+    """A respondent id as a portable folder name: letters, digits, ``_ . -`` only."""
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", respondent.strip()).strip("-.") or "respondent"
+
+
 def session_folder_name(respondent: str, when: datetime | None = None) -> str:
     when = when or datetime.now()
-    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", respondent.strip()).strip("-") or "respondent"
-    return f"{when:%Y%m%d-%H%M%S}_{safe}"
+    return f"{when:%Y%m%d-%H%M%S}_{safe_name(respondent)}"
 
 
 class SessionWriter:
