@@ -146,7 +146,7 @@ class Settings:
             except (OSError, ValueError) as exc:
                 raise SettingsError(f"cannot read settings file {path}: {exc}; fix or delete it") from exc
         env = os.environ if environ is None else environ
-        for key in cls.keys():
+        for key in [*cls.keys(), *_RENAMED]:
             var = ENV_PREFIX + key.upper()
             if var in env:
                 values[key] = env[var]

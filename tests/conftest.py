@@ -18,7 +18,6 @@ VIDEOS = SHARED / "data" / "videos"
 REFERENCE = SHARED / "models" / "reference"
 ZOO_FER = REFERENCE / "facial_expression_recognition_mobilefacenet_2022july_int8.onnx"
 YUNET = REFERENCE / "face_detection_yunet_2023mar.onnx"
-OWN_MODEL = REPO / "models" / "emolab_fer_cnn.onnx"
 
 
 def need_shared(path: Path) -> Path:
@@ -45,10 +44,8 @@ def settings(tmp_path_factory):  # noqa: ANN001, ANN201
 
 @pytest.fixture(scope="session")
 def classifier_spec() -> str:
-    """emolab's own model when present, else the zoo reference model from ../shared."""
-    if OWN_MODEL.is_file():
-        return "auto"
-    return str(need_shared(ZOO_FER))
+    """The shipped default classifier (emolab's own model): the tests exercise what users get."""
+    return "auto"
 
 
 @pytest.fixture(scope="session")
@@ -65,10 +62,7 @@ def make_pipeline(settings):  # noqa: ANN001, ANN201
     """The engine's pipeline for report tests: YuNet from ../shared when present (faster than MTCNN)."""
     from emolab.pipeline import Pipeline
 
-    if not OWN_MODEL.is_file() and not ZOO_FER.is_file():
-        pytest.skip("no emotion classifier: neither models/emolab_fer_cnn.onnx nor ../shared's reference model")
-    classifier = "auto" if OWN_MODEL.is_file() else str(ZOO_FER)
-    return Pipeline.from_settings(settings, detector=str(YUNET) if YUNET.is_file() else None, classifier=classifier)
+    return Pipeline.from_settings(settings, detector=str(YUNET) if YUNET.is_file() else None, classifier="auto")
 
 
 def subsample(src: Path, dst: Path, every: int) -> Path:

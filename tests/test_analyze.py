@@ -11,7 +11,7 @@ from emolab.analysis import analyze_video
 from emolab.cli.main import main
 from emolab.pipeline import Pipeline
 from emolab.session import load_session, summary_for
-from tests.conftest import VIDEOS, ZOO_FER, need_shared
+from tests.conftest import VIDEOS, need_shared
 
 
 def test_analyze_cli_writes_a_consistent_session(tmp_path, demo_clips, classifier_spec, capsys):
@@ -71,13 +71,14 @@ def test_analyze_cli_errors_are_clear(tmp_path, demo_clips, capsys):
 
 
 @pytest.fixture(scope="module")
-def zoo_pipeline(settings):  # noqa: ANN001, ANN201
-    return Pipeline.from_settings(settings, detector="mtcnn", classifier=str(need_shared(ZOO_FER)))
+def mtcnn_pipeline(settings):  # noqa: ANN001, ANN201
+    """The default engine: MTCNN and the shipped classifier."""
+    return Pipeline.from_settings(settings, detector="mtcnn", classifier="auto")
 
 
-def test_single_face_video_face_found_and_smile_is_happy(tmp_path, settings, zoo_pipeline):
+def test_single_face_video_face_found_and_smile_is_happy(tmp_path, settings, mtcnn_pipeline):
     video = need_shared(VIDEOS / "single_face.mp4")
-    folder, summary = analyze_video(video, video, settings, out=tmp_path / "s", pipeline=zoo_pipeline)
+    folder, summary = analyze_video(video, video, settings, out=tmp_path / "s", pipeline=mtcnn_pipeline)
     tl = load_session(folder).timeline
     assert summary["face_ratio"] >= 0.95
     n = summary["frames"]
@@ -87,9 +88,9 @@ def test_single_face_video_face_found_and_smile_is_happy(tmp_path, settings, zoo
     assert not (first.label == "happy").any(), "the neutral start is not happy"
 
 
-def test_face_appearing_mid_stream(tmp_path, settings, zoo_pipeline):
+def test_face_appearing_mid_stream(tmp_path, settings, mtcnn_pipeline):
     video = need_shared(VIDEOS / "noface_face.mov")
-    folder, _ = analyze_video(video, video, settings, out=tmp_path / "s", pipeline=zoo_pipeline)
+    folder, _ = analyze_video(video, video, settings, out=tmp_path / "s", pipeline=mtcnn_pipeline)
     tl = load_session(folder).timeline
     has_face = tl.viewer_id >= 0
     first_face = int(np.argmax(has_face))
@@ -104,7 +105,7 @@ def test_several_faces_get_distinct_ids(settings):
     from emolab.capture.sources import Frame
 
     image = cv2.imread(str(need_shared(VIDEOS / "multi_face.jpg")))
-    pipeline = Pipeline.from_settings(settings, detector="mtcnn", classifier=str(need_shared(ZOO_FER)))
+    pipeline = Pipeline.from_settings(settings, detector="mtcnn", classifier="auto")
     pipeline_settings_faces = []
     for i in range(3):  # the same still three times: ids must not change between frames
         result = pipeline.process(Frame(image=image, index=i, timestamp_ms=i * 40.0, captured_at=0.0))

@@ -122,8 +122,12 @@ def test_auto_classifier_is_emolabs_own_model(settings):
 
 
 def test_auto_classifier_names_the_missing_file(settings, tmp_path):
+    card = settings.models_dir / "emolab_fer_cnn.json"
+    (tmp_path / card.name).write_text(card.read_text())  # the card without its weights
     with pytest.raises(ModelError, match="emolab_fer_cnn.onnx is missing"):
         select_classifier_card("auto", settings.replace(models_dir=tmp_path))
+    with pytest.raises(ModelError, match="no classifier card"):
+        select_classifier_card("auto", settings.replace(models_dir=tmp_path / "empty"))
 
 
 def test_crop_box_keeps_faces_at_the_edge_in_place():

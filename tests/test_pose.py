@@ -165,11 +165,8 @@ def _rows(folder: Path) -> list[dict[str, str]]:
 
 @pytest.fixture(scope="module")
 def mtcnn_pipeline(tmp_path_factory):  # noqa: ANN001, ANN201
-    from tests.conftest import OWN_MODEL, ZOO_FER
-
-    classifier = "auto" if OWN_MODEL.is_file() else str(need_shared(ZOO_FER))
     settings = Settings(sessions_dir=tmp_path_factory.mktemp("sessions"))
-    return Pipeline.from_settings(settings, detector="mtcnn", classifier=classifier)
+    return Pipeline.from_settings(settings, detector="mtcnn", classifier="auto")
 
 
 @pytest.fixture(scope="module")

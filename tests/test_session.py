@@ -18,6 +18,7 @@ from emolab.media import AdInfo
 from emolab.pipeline import FaceResult, FrameResult
 from emolab.session import COLUMNS, SessionWriter, load_session, rebuild_summary, summary_for
 from emolab.session.metrics import compute_summary
+from emolab.session.store import ad_scenes
 from tests.conftest import REPO
 
 AD = AdInfo("ad.mp4", "/x/ad.mp4", 10, "0" * 64, 1500.0, 10.0, 64, 48, 15)
@@ -191,11 +192,12 @@ def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips, classifier
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert json.loads((out / "session.json").read_text())["status"] == "recording"
-    summary = rebuild_summary(out)
+    summary = rebuild_summary(out, with_scenes=True)
     assert summary["frames_total"] >= written_before_kill >= 4
     session = load_session(out)
-    assert summary_for(session.meta, session.timeline, out) == summary
+    assert summary_for(session.meta, session.timeline, ad_scenes(session.meta, near=[out])) == summary
     assert summary["attention_by_scene"], "the ad is where the session says: attention per scene is filled"
+    assert rebuild_summary(out)["attention_by_scene"] is None, "closing a session does not decode the ad"
     without_scenes = compute_summary(session.timeline, 0.5, 0.5)
     scene_free = ("attention_by_scene", "warnings")  # warnings come from summary_for, not the metrics
     assert {k: v for k, v in summary.items() if k not in scene_free} == {

@@ -122,8 +122,8 @@ class RayEngine:
         return self._actor_class.remote(self.settings_values, self._ad_name, self._ad_ref)
 
     def submit(self, reaction: Reaction, staging: Path) -> Any:
+        video = self.ray.put(reaction.file.read_bytes())  # first: an unreadable file must not cost an actor
         actor = self._idle.pop()
-        video = self.ray.put(reaction.file.read_bytes())
         ref = actor.analyze.remote(reaction, video)
         self._busy[ref] = actor
         return ref

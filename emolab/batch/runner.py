@@ -239,6 +239,13 @@ def _plan(r: Reaction, out: Path, ad: AdInfo, models: dict, settings: Settings, 
     return entry
 
 
+def _slots(workers: int, pending: deque, inflight: dict, alone: set[str]) -> int:
+    """How many videos may run now: one while a video that must run alone is running or next."""
+    if (pending and pending[0][0].folder in alone) or any(r.folder in alone for r, _ in inflight.values()):
+        return 1
+    return workers
+
+
 def _classify(folder: Path) -> dict[str, Any]:
     """``ok`` or ``warning`` for a complete session, from its summary."""
     summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
@@ -308,6 +315,10 @@ def _run(
     inflight: dict[Any, tuple[Reaction, dict]] = {}
     crashes: Counter[str] = Counter()
     crashes_in_a_row = 0
+    # When a worker process dies, every video running in the pool is lost with it and the
+    # culprit is unknown: those videos are run again one at a time, and only a crash while a
+    # video ran alone counts against it.
+    alone: set[str] = set()
     interrupted = False
     engine = None
     if address:
@@ -317,7 +328,7 @@ def _run(
         record["workers"] = engine.workers
         record["engine_detail"] = engine.describe()
         while pending or inflight:
-            while pending and len(inflight) < engine.workers:
+            while pending and len(inflight) < _slots(engine.workers, pending, inflight, alone):
                 r, entry = pending.popleft()
                 staging = staging_root / r.folder
                 remove_session_folder(staging, staging_root)
@@ -329,12 +340,17 @@ def _run(
                     write_record(out, record)
                     if progress:
                         progress(tally, entry)
+            running = len(inflight)
             for handle, outcome in engine.wait(list(inflight)):
                 r, entry = inflight.pop(handle)
                 if outcome.status == "fatal":
                     raise ModelError(outcome.reason)
                 if outcome.status == "crashed":
                     remove_session_folder(staging_root / r.folder, staging_root)
+                    if running > 1 and r.folder not in alone:
+                        alone.add(r.folder)
+                        pending.appendleft((r, entry))
+                        continue
                     crashes[r.folder] += 1
                     crashes_in_a_row += 1
                     if crashes_in_a_row > 2 * engine.workers + 1:

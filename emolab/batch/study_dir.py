@@ -49,6 +49,7 @@ RUNTIME_SETTINGS = {
     "detector",
     "classifier",
     "ray_object_store_mb",
+    "reaction_delay_s",  # read by the reports, not the analysis
 }
 #: What identifies a model's numbers in its card (the weights' path differs between machines).
 MODEL_KEYS = ("name", "backend", "file", "date", "labels", "input")

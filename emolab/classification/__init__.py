@@ -43,9 +43,11 @@ def select_classifier_card(spec: str, settings: Settings) -> tuple[ModelCard, st
         for card in cards:
             if card.installed:
                 return card, f"auto: highest-priority installed classifier (priority {card.priority})"
+        default = next((c for c in cards if c.backend == "emolab-cnn"), None)
+        missing = f"{default.file} is missing" if default is not None else "no classifier card is there"
         raise ModelError(
-            f"no emotion classifier is installed in {settings.models_dir}: emolab_fer_cnn.onnx is "
-            "missing; reinstall emolab or train one with 'emolab train'"
+            f"no emotion classifier is installed in {settings.models_dir}: {missing}; reinstall emolab or "
+            "train one with 'emolab train'"
         )
     for card in cards:
         if spec in (card.name, card.backend, Path(card.file or "").stem):

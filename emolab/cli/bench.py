@@ -125,14 +125,19 @@ def legacy_pipeline(settings):  # noqa: ANN001, ANN201
     """Emolab 0.1's engine on today's weights: facenet-pytorch MTCNN and eager PyTorch, detection every frame."""
     from emolab.classification import _build, select_classifier_card
     from emolab.detection import create_detector
+    from emolab.errors import ModelError
     from emolab.pipeline import Pipeline
 
     old = settings.replace(redetect_s=0.0)
     card, _ = select_classifier_card("auto", settings)
-    torch_file = next((f for f in card.extra.get("alternate_files", []) if f.endswith(".pt")), None)
-    if card.backend != "emolab-cnn" or torch_file is None or card.weights_path is None:
-        raise SystemExit("bench: the default classifier has no PyTorch weights to compare with")
-    classifier = _build(card.with_weights(card.weights_path.parent / torch_file), old)
+    names = [card.file or "", *card.extra.get("alternate_files", [])]
+    torch_file = next((n for n in names if n.endswith(".pt")), None)
+    if card.backend != "emolab-cnn" or torch_file is None or card.card_path is None:
+        raise ModelError(
+            f"bench compares with emolab 0.1's PyTorch engine, but the default classifier {card.name} has no "
+            "PyTorch weights (.pt) beside its card; use `emolab bench --pairs` instead"
+        )
+    classifier = _build(card.with_weights(card.card_path.parent / torch_file), old)
     return Pipeline(create_detector("mtcnn-torch", old), classifier, old)
 
 

@@ -20,9 +20,9 @@ def run(args: argparse.Namespace) -> int:
     from emolab.session import load_session, rebuild_summary, summary_for
 
     if args.rebuild:
-        summary = rebuild_summary(args.session)
+        summary = rebuild_summary(args.session, with_scenes=True)
     else:
         session = load_session(args.session)
-        summary = session.summary or summary_for(session.meta, session.timeline, session.folder)
+        summary = session.summary or summary_for(session.meta, session.timeline)
     print(json.dumps(summary, indent=2))
     return 0

@@ -162,7 +162,9 @@ class MTCNNDetector(FaceDetector):
 
     def __init__(self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 1) -> None:
         super().__init__(card, threshold, min_face_px)
-        folder = card.weights_path.parent if card.weights_path is not None else Path(".")
+        if card.weights_path is None:
+            raise ModelError(f"model card {card.card_path} names no MTCNN network file ('file'); reinstall emolab")
+        folder = card.weights_path.parent
         files = card.extra.get("files") or {n: f"mtcnn_{n}.onnx" for n in ("pnet", "rnet", "onet")}
         missing = [f for f in files.values() if not (folder / f).is_file()]
         if missing:

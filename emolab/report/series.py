@@ -169,6 +169,15 @@ def look_away_moments(
     ]
 
 
+def shown_ms(moment: dict[str, Any]) -> float:
+    """Ad time of the frame a moment card shows.
+
+    An emotion peak shows its cause (``cause_ms``: the reaction delay before the peak); a
+    look-away shows its own time (``ad_ms``).
+    """
+    return float(moment.get("cause_ms", moment["ad_ms"]))
+
+
 def ad_seconds(duration_ms: float) -> np.ndarray:
     """Start of each whole second of the ad: 0, 1, ..., ceil(duration) - 1."""
     return np.arange(max(1, int(np.ceil(duration_ms / 1000.0 - 1e-9))), dtype=np.float64)

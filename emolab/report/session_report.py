@@ -33,12 +33,12 @@ from emolab.report.series import (
     key_moments,
     look_away_moments,
     scene_stats,
+    shown_ms,
 )
 from emolab.session import quality
 from emolab.session.metrics import MIN_VIEWER_S, ad_time_shares, attention_by_scene, compute_summary
-from emolab.session.store import Session, load_session, metric_settings, recorded_setting
+from emolab.session.store import Session, load_session, metric_settings, recorded_setting, summary_for
 from emolab.session.timeline import Timeline
-from emolab.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -82,10 +82,9 @@ def report_context(
 
 def attention_cone(meta: dict[str, Any]) -> dict[str, float]:
     """The attention cone a session was recorded with (today's defaults where absent)."""
-    recorded, default = meta.get("settings") or {}, Settings()
     return {
-        "yaw_deg": float(recorded.get("attention_yaw_deg", default.attention_yaw_deg)),
-        "pitch_deg": float(recorded.get("attention_pitch_deg", default.attention_pitch_deg)),
+        "yaw_deg": recorded_setting(meta, "attention_yaw_deg"),
+        "pitch_deg": recorded_setting(meta, "attention_pitch_deg"),
     }
 
 
@@ -132,8 +131,7 @@ def session_numbers(
             "started or the offset is wrong); there is nothing to report"
         )
     k, trace_min_s, only_attentive = metric_settings(meta, attentive_only)
-    raw_summary = compute_summary(tl, emonps_k=k, trace_min_s=trace_min_s, attentive_only=only_attentive)
-    raw_summary["warnings"] = quality.session_warnings(meta, tl, raw_summary)
+    raw_summary = summary_for(meta, tl, attentive_only=attentive_only)
     rest = raw_summary["calibration_baseline"]
     if baseline and rest:
         tl = apply_baseline(tl, rest)
@@ -283,18 +281,16 @@ def build_session_report(
     fps = float(data["ad"].get("fps") or 30.0)
     thumbs: dict[int, str] = {}
     if ad_path is not None:
-        times = (
-            [m["cause_ms"] for ms in data["moments"].values() for m in ms]
-            + [m["ad_ms"] for m in data["attention"]["look_aways"]]
-            + [s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2) for s in scenes]
-        )
+        times = [shown_ms(m) for ms in [*data["moments"].values(), data["attention"]["look_aways"]] for m in ms] + [
+            s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2) for s in scenes
+        ]
         try:
             thumbs = ad_thumbnails(ad_path, times)
         except EmolabError as exc:
             log.warning("no ad thumbnails: %s", exc)
     for ms in [*data["moments"].values(), data["attention"]["look_aways"]]:
         for m in ms:
-            m["frame_index"] = frame_index_at(m["cause_ms"], fps)
+            m["frame_index"] = frame_index_at(shown_ms(m), fps)
     for s in scenes:
         s["thumb_ms"] = s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2)
         s["frame_index"] = frame_index_at(s["thumb_ms"], fps)

@@ -38,11 +38,11 @@ from emolab.report.series import (
     mean_ci,
     per_second,
     scene_stats,
+    shown_ms,
 )
 from emolab.report.session_report import attention_cone, report_context
-from emolab.session.metrics import MIN_VIEWER_S, compute_summary, emonps_from_flags, face_time_share
-from emolab.session.quality import session_warnings
-from emolab.session.store import SESSION_FILE, Session, load_session, metric_settings, recorded_setting
+from emolab.session.metrics import MIN_VIEWER_S, emonps_from_flags, face_time_share
+from emolab.session.store import SESSION_FILE, Session, load_session, metric_settings, recorded_setting, summary_for
 
 log = logging.getLogger(__name__)
 
@@ -100,9 +100,8 @@ def check_same_ad(sessions: list[Session]) -> None:
 
 
 def _respondent(session: Session, duration_ms: float, attentive_only: bool | None) -> dict[str, Any]:
-    k, trace_min_s, only_attentive = metric_settings(session.meta, attentive_only)
-    summary = compute_summary(session.timeline, emonps_k=k, trace_min_s=trace_min_s, attentive_only=only_attentive)
-    summary["warnings"] = session_warnings(session.meta, session.timeline, summary)
+    k, trace_min_s, _ = metric_settings(session.meta, attentive_only)
+    summary = summary_for(session.meta, session.timeline, attentive_only=attentive_only)
     e = summary["emonps"]
     counted = e["respondents"] > 0  # at least one viewer seen for MIN_VIEWER_S
     face_share = face_time_share(session.timeline, duration_ms)
@@ -455,17 +454,15 @@ def build_study_report(session_dirs: list[Path], out_dir: Path, attentive_only: 
     fps = float(data["ad"].get("fps") or 30.0)
     for ms in [*data["moments"].values(), data["attention"]["look_aways"]]:
         for m in ms:
-            m["frame_index"] = frame_index_at(m["cause_ms"], fps)
+            m["frame_index"] = frame_index_at(shown_ms(m), fps)
     for s in scenes_list:
         s["thumb_ms"] = s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2)
         s["frame_index"] = frame_index_at(s["thumb_ms"], fps)
     thumbs: dict[int, str] = {}
     if ad_path is not None:
-        times = (
-            [m["cause_ms"] for ms in data["moments"].values() for m in ms]
-            + [m["ad_ms"] for m in data["attention"]["look_aways"]]
-            + [s["thumb_ms"] for s in scenes_list]
-        )
+        times = [shown_ms(m) for ms in [*data["moments"].values(), data["attention"]["look_aways"]] for m in ms] + [
+            s["thumb_ms"] for s in scenes_list
+        ]
         try:
             thumbs = ad_thumbnails(ad_path, times)
         except EmolabError as exc:

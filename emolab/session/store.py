@@ -29,7 +29,7 @@ from emolab.pipeline import FrameResult
 from emolab.session.metrics import compute_summary
 from emolab.session.quality import session_warnings
 from emolab.session.timeline import COLUMNS, POSE_COLUMNS, Timeline, format_row, phase_of, read_timeline
-from emolab.settings import Settings
+from emolab.settings import MAX_REACTION_DELAY_S, Settings
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ MAX_AD_MS = 24 * 3600 * 1000.0
 RECORDED_SETTINGS: dict[str, tuple[float, float]] = {
     "emonps_k": (0.2, 1.0),
     "trace_min_s": (0.0, 3600.0),
-    "reaction_delay_s": (0.0, 3.0),
+    "reaction_delay_s": (0.0, MAX_REACTION_DELAY_S),
 }
 
 
@@ -369,25 +369,32 @@ def ad_scenes(meta: dict[str, Any], near: list[Path]) -> list[Any] | None:
         return None
 
 
-def summary_for(meta: dict[str, Any], timeline: Timeline, folder: Path | None = None) -> dict[str, Any]:
+def summary_for(
+    meta: dict[str, Any], timeline: Timeline, scenes: list[Any] | None = None, attentive_only: bool | None = None
+) -> dict[str, Any]:
     """The summary of a timeline under the settings its session was recorded with.
 
     Holds the metrics (:func:`~emolab.session.metrics.compute_summary`) and the session's
     data-quality ``warnings`` (:func:`~emolab.session.quality.session_warnings`).
-    ``attention_by_scene`` needs the ad's scenes: it is filled when the ad file is found (where
-    the session says it was, or beside ``folder``), else None.
+    ``attention_by_scene`` is filled when the ad's ``scenes`` are given (see :func:`ad_scenes`),
+    else None. ``attentive_only`` overrides the recorded setting (None keeps it).
     """
-    k, trace_min_s, attentive_only = metric_settings(meta)
-    scenes = ad_scenes(meta, near=[folder] if folder else [])
-    summary = compute_summary(timeline, k, trace_min_s, attentive_only=attentive_only, scenes=scenes)
+    k, trace_min_s, only_attentive = metric_settings(meta, attentive_only)
+    summary = compute_summary(timeline, k, trace_min_s, attentive_only=only_attentive, scenes=scenes)
     summary["warnings"] = session_warnings(meta, timeline, summary)
     return summary
 
 
-def rebuild_summary(folder: str | Path) -> dict[str, Any]:
-    """Recompute ``summary.json`` from ``timeline.csv`` (after a crash, or to check it)."""
+def rebuild_summary(folder: str | Path, with_scenes: bool = False) -> dict[str, Any]:
+    """Recompute ``summary.json`` from ``timeline.csv`` (after a crash, or to check it).
+
+    ``with_scenes`` also cuts the ad into scenes for ``attention_by_scene`` (when its file is
+    found). That decodes the whole ad, so closing a session does not do it: stopping a
+    screening or finishing an analysis stays instant.
+    """
     folder = Path(folder)
     meta = read_meta(folder)
-    summary = summary_for(meta, read_timeline(folder / TIMELINE_FILE), folder)
+    scenes = ad_scenes(meta, near=[folder]) if with_scenes else None
+    summary = summary_for(meta, read_timeline(folder / TIMELINE_FILE), scenes)
     write_json_atomic(folder / SUMMARY_FILE, summary)
     return summary

@@ -399,6 +399,7 @@ def load_split(
     labels: str = "fer2013",
 ) -> Split:
     """One split of a dataset in memory; decoded pixels are cached as .npz in ``cache_dir`` if given."""
+    labels = resolve_labels(root, labels)
     samples = list_samples(root, split, fmt, labels)
     x = _cached_images(samples, size, cache_dir, normalize_split(split))
     y = np.array([s.label for s in samples], dtype=np.int64)

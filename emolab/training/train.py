@@ -85,6 +85,9 @@ class TrainConfig:
     #: Runtime crop: a detector's box grown by this fraction of its side (see the model card).
     #: Chosen on the validation split with ``benchmarks/fer_eval.py tune``.
     crop_margin: float = 0.0
+    #: Test-time augmentation: ``hflip`` averages the prediction of the crop and its mirror
+    #: image (twice the cost per face), ``none`` does not. Chosen on the validation split.
+    tta: str = "none"
     scale_range: tuple[float, float] = (0.85, 1.15)
     max_rotation_deg: float = 15.0
     max_shift: float = 0.1
@@ -125,7 +128,7 @@ class TrainConfig:
             "normalize": "per_image",
             "mean": 0.0,
             "std": 1.0,
-            "tta": "hflip",
+            "tta": self.tta,
         }
 
 
