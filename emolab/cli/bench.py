@@ -126,7 +126,11 @@ def legacy_pipeline(settings):  # noqa: ANN001, ANN201
     from emolab.classification import _build, select_classifier_card
     from emolab.detection import create_detector
     from emolab.pipeline import Pipeline
+    from emolab.runtime import require_packages
 
+    require_packages(
+        "'emolab bench' (its comparison with emolab 0.1; --pairs times the usable models)", "torch", "facenet_pytorch"
+    )
     old = settings.replace(redetect_s=0.0)
     card, _ = select_classifier_card("auto", settings)
     torch_file = next((f for f in card.extra.get("alternate_files", []) if f.endswith(".pt")), None)
