@@ -10,8 +10,9 @@
 # and the developer commands refuse clearly; `demo` makes its clips from the bundled photo;
 # `analyze` + `report` write a session and its report (a ../shared face video when present,
 # else the demo clips); `aggregate` builds a study; `batch` runs a worker process; a kiosk
-# screening (`gui --autostart --stop-after 5`, offscreen) writes a session; and nothing was
-# written into the app's folder. Build first: bash scripts/build_app.sh.
+# screening (`gui --autostart --stop-after 5`, offscreen) writes a session; install-desktop.sh
+# adds and removes the menu entry; and nothing was written into the app's folder.
+# Build first: bash scripts/build_app.sh.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -172,6 +173,20 @@ else
 fi
 [[ -s "$work/home/.config/emolab/emolab.conf" ]] && echo "   window settings: ~/.config/emolab/emolab.conf" \
   || fail "the window's settings were not stored in ~/.config/emolab"
+
+step "desktop integration: install-desktop.sh adds and removes the menu entry"
+xdg="$work/home/.local/share"
+if app_run "$app/install-desktop.sh" >/dev/null && grep -qx "Exec=\"$app/emolab\"" "$xdg/applications/emolab.desktop" \
+   && grep -qx "Icon=emolab" "$xdg/applications/emolab.desktop" && [[ -s "$xdg/icons/hicolor/256x256/apps/emolab.png" ]]; then
+  app_run "$app/install-desktop.sh" --uninstall >/dev/null
+  if [[ ! -e "$xdg/applications/emolab.desktop" && ! -e "$xdg/icons/hicolor/256x256/apps/emolab.png" ]]; then
+    ok "emolab.desktop (Exec=\"$app/emolab\") and icons, then removed"
+  else
+    fail "--uninstall left files behind"
+  fi
+else
+  fail "install-desktop.sh did not write the menu entry and icon"
+fi
 
 step "nothing was written into the app's folder"
 if [[ "$(snapshot)" == "$before" ]]; then ok "unchanged"; else fail "changed: $(diff <(echo "$before") <(snapshot) | head -5)"; fi

@@ -9,10 +9,18 @@ data=${XDG_DATA_HOME:-$HOME/.local/share}
 apps="$data/applications"
 icons="$data/icons/hicolor"
 sizes="16 24 32 48 64 128 256 512"
+# A user's icon cache is refreshed when there is one; none is made (a stale one hides new icons).
+refresh() {
+  command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database "$apps" >/dev/null 2>&1 || true
+  if [ -f "$icons/icon-theme.cache" ] && command -v gtk-update-icon-cache >/dev/null 2>&1; then
+    gtk-update-icon-cache -q -t "$icons" >/dev/null 2>&1 || true
+  fi
+}
 
 if [ "${1:-}" = "--uninstall" ]; then
   rm -f "$apps/emolab.desktop"
   for s in $sizes; do rm -f "$icons/${s}x${s}/apps/emolab.png"; done
+  refresh
   echo "emolab removed from the application menu (its folder $here is untouched)"
   exit 0
 fi
@@ -23,9 +31,9 @@ for s in $sizes; do
   cp "$here/_internal/resources/icons/emolab-$s.png" "$icons/${s}x${s}/apps/emolab.png"
 done
 mkdir -p "$apps"
-# The desktop-entry spec quotes paths with spaces in double quotes.
-sed -e "s|^Exec=.*|Exec=\"$here/emolab\"|" -e "s|^TryExec=.*|TryExec=$here/emolab|" \
+# The desktop-entry spec quotes paths with spaces in double quotes; sed must not read & | \ in it.
+path=$(printf '%s' "$here" | sed 's/[&|\\]/\\&/g')
+sed -e "s|^Exec=.*|Exec=\"$path/emolab\"|" -e "s|^TryExec=.*|TryExec=$path/emolab|" \
   "$here/emolab.desktop" > "$apps/emolab.desktop"
-command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database "$apps" >/dev/null 2>&1 || true
-command -v gtk-update-icon-cache >/dev/null 2>&1 && gtk-update-icon-cache -q -t "$icons" >/dev/null 2>&1 || true
+refresh
 echo "emolab added to the application menu: $apps/emolab.desktop -> $here/emolab"
