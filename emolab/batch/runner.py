@@ -41,7 +41,6 @@ from emolab.batch.study_dir import (
 from emolab.batch.work import Outcome
 from emolab.errors import BatchError, EmolabError, ModelError, SessionError
 from emolab.media import AdInfo, probe_ad
-from emolab.report.session_report import MIN_FACE_TIME_SHARE
 from emolab.session.store import SESSION_FILE, SUMMARY_FILE, read_meta, write_json_atomic
 from emolab.settings import Settings
 
@@ -254,15 +253,9 @@ def _classify(folder: Path) -> dict[str, Any]:
                 "text": "no face in any frame during the ad: this respondent adds nothing to the curves",
             }
         )
-    elif ratio < MIN_FACE_TIME_SHARE:
-        warnings.append(
-            {
-                "code": "few_faces",
-                "text": f"a face in only {ratio:.0%} of the ad's frames ({MIN_FACE_TIME_SHARE:.0%} is needed to "
-                "trust this respondent's numbers)",
-            }
-        )
     seen = {w["code"] for w in warnings}
+    if seen:  # "no face at all" says more than the session's own "few faces"
+        seen.add("few_faces")
     for w in summary.get("warnings") or []:  # the session's own warnings, where it has them
         if isinstance(w, dict) and w.get("code") not in seen:
             warnings.append({"code": str(w.get("code")), "text": str(w.get("text", ""))})
