@@ -71,6 +71,17 @@ own=$(grep -E 'lib(Qt6|av|sw|pyside|shiboken|onnxruntime|python|icu)' <<<"$missi
 if [[ -z "$own" ]]; then ok "no bundled library lacks a bundled dependency"; else fail "missing: $own"; fi
 [[ -z "$missing" ]] || echo "   note: system libraries not on this machine (optional plugins): $(tr -s ' \t\n' ' ' <<<"$missing")"
 
+step "licence, notices and icons for the About dialog and the launcher"
+notices="$app/_internal/THIRD_PARTY_NOTICES.txt"
+if [[ -s "$app/_internal/LICENSE" && -s "$app/LICENSE" && -s "$app/THIRD_PARTY_NOTICES.txt" && -s "$notices" \
+      && -s "$app/_internal/resources/icons/emolab-256.png" && -s "$app/emolab.desktop" && -x "$app/install-desktop.sh" ]] \
+   && grep -q "^PySide6_Essentials " "$notices" && grep -q "^onnxruntime " "$notices" && grep -q "^mtcnn (mtcnn_onet.onnx)" "$notices" \
+   && grep -q "Qt and FFmpeg" "$notices" && grep -q "astronaut" "$notices"; then
+  ok "LICENSE, THIRD_PARTY_NOTICES.txt ($(du -h "$notices" | cut -f1): Qt, ONNX Runtime, the models, the demo photo ...), icons, emolab.desktop"
+else
+  fail "a licence, notice, icon or launcher file is missing or incomplete"
+fi
+
 step "emolab --version"
 out=$(emolab --version)
 if [[ "$out" == emolab\ * ]]; then ok "$out"; else fail "printed: $out"; fi
