@@ -1,12 +1,15 @@
 """A bundled example that needs no downloads: an ad and a camera stand-in made on the spot.
 
-The "respondent" is the astronaut photograph that scikit-image ships (a real face); the ad
-is a generated clip of coloured scenes with hard cuts, so scene detection has something to
-find.
+The "respondent" is the astronaut photograph that scikit-image ships (a real face: Eileen
+Collins, NASA, public domain); the ad is a generated clip of coloured scenes with hard cuts,
+so scene detection has something to find. The installed app carries that one image file
+instead of scikit-image (``demo/astronaut.png`` in its bundle).
 """
 
 from __future__ import annotations
 
+import importlib.util
+import sys
 from pathlib import Path
 
 import cv2
@@ -51,11 +54,24 @@ def make_demo_ad(path: Path, seconds: float = 8.0, fps: float = 25.0, size: tupl
     return path
 
 
-def astronaut_face() -> np.ndarray:
-    """A real face photograph (BGR) that a registry package ships."""
-    from skimage import data
+def astronaut_path() -> Path:
+    """The astronaut photograph: in the installed app's bundle, else in scikit-image's data folder."""
+    frozen_root = getattr(sys, "_MEIPASS", None)
+    if frozen_root:
+        return Path(frozen_root) / "demo" / "astronaut.png"
+    spec = importlib.util.find_spec("skimage")  # found, not imported: scikit-image imports slowly
+    if spec is None or spec.origin is None:
+        raise SourceError("the demo needs scikit-image's astronaut photograph: run 'bash scripts/setup.sh'")
+    return Path(spec.origin).parent / "data" / "astronaut.png"
 
-    return cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
+
+def astronaut_face() -> np.ndarray:
+    """A real face photograph (BGR) that a registry package ships (scikit-image's ``data.astronaut()``)."""
+    path = astronaut_path()
+    image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if image is None:
+        raise SourceError(f"cannot read the demo photograph {path}; reinstall emolab")
+    return image
 
 
 def make_demo_camera(

@@ -52,3 +52,7 @@ class BatchError(EmolabError):
 
 class ClusterError(EmolabError):
     """Ray is missing, or its cluster cannot be reached or used."""
+
+
+class MissingPackageError(EmolabError):
+    """A model or command that needs a package this installation lacks (PyTorch in the installed app)."""

@@ -11,6 +11,7 @@ from emolab.classification import classifier_cards, select_classifier_card
 from emolab.detection import detector_cards, select_detector_card
 from emolab.errors import EmolabError
 from emolab.modelcards import uncarded_files
+from emolab.runtime import unavailable_reason
 from emolab.settings import Settings
 
 TASKS = ("detector", "classifier")
@@ -21,7 +22,9 @@ def model_inventory(settings: Settings) -> dict[str, Any]:
 
     Returns:
         ``models_dir``; ``detectors`` and ``classifiers`` (one entry per card: name, backend,
-        installed, selected, file, priority, licence, how to install it); ``selected`` per task:
+        installed (its weights are there), available (installed, and the packages it runs on
+        are too), unavailable (why not, when installed but not available: the installed app has
+        no PyTorch), selected, file, priority, licence, how to install it); ``selected`` per task:
         ``{"name", "reason", "file"}``, or ``{"name": None, "spec", "error"}`` when the setting
         names nothing usable; ``uncarded``: model files no card describes.
     """
@@ -47,11 +50,14 @@ def model_inventory(settings: Settings) -> dict[str, Any]:
             chosen = None
             out["selected"][key] = {"name": None, "spec": spec, "error": str(exc)}
         for card in cards:
+            unavailable = unavailable_reason(card) if card.installed else None
             out[key + "s"].append(
                 {
                     "name": card.name,
                     "backend": card.backend,
                     "installed": card.installed,
+                    "available": card.installed and unavailable is None,
+                    "unavailable": unavailable,
                     "selected": chosen is not None and card.name == chosen.name,
                     "file": card.file or "(ships with its package)",
                     "priority": card.priority,

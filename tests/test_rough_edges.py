@@ -84,8 +84,8 @@ def test_models_command_and_window_share_the_engines_inventory(capsys):
     choices, errors = model_choices(settings)
     assert errors == []
     for task in ("detector", "classifier"):
-        installed = [m["name"] for m in inv[task + "s"] if m["installed"]]
-        assert [spec for _, spec in choices[task]] == ["auto", *installed]
+        usable = [m["name"] for m in inv[task + "s"] if m["available"]]
+        assert [spec for _, spec in choices[task]] == ["auto", *usable]
         assert inv["selected"][task]["name"] in choices[task][0][0]
     _, errors = model_choices(settings.replace(detector="bogus"))
     assert errors and "unknown face detector 'bogus'" in errors[0]

@@ -34,6 +34,10 @@ def import_ray() -> Any:
     try:
         import ray
     except ImportError as exc:
+        from emolab.runtime import is_frozen, why_missing
+
+        if is_frozen():  # the installed app leaves Ray out: pip cannot add it there
+            raise ClusterError(f"{why_missing('--engine ray', ['ray'])}; or use --engine local") from exc
         raise ClusterError(f"--engine ray needs Ray, which is not installed; {INSTALL_HINT}") from exc
     return ray
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from emolab.classification.base import EmotionClassifier
 from emolab.errors import ModelError, UnknownModelError
 from emolab.modelcards import ModelCard, card_for_file, discover_cards
+from emolab.runtime import check_runnable, unavailable_reason
 from emolab.settings import Settings
 
 __all__ = ["EmotionClassifier", "create_classifier", "classifier_cards", "select_classifier_card"]
@@ -41,7 +42,7 @@ def select_classifier_card(spec: str, settings: Settings) -> tuple[ModelCard, st
     cards = classifier_cards(settings)
     if spec == "auto":
         for card in cards:
-            if card.installed:
+            if card.installed and unavailable_reason(card) is None:
                 return card, f"auto: highest-priority installed classifier (priority {card.priority})"
         default = next((c for c in cards if c.backend == "emolab-cnn"), None)
         missing = f"{default.file} is missing" if default is not None else "no classifier card is there"
@@ -53,12 +54,14 @@ def select_classifier_card(spec: str, settings: Settings) -> tuple[ModelCard, st
         if spec in (card.name, card.backend, Path(card.file or "").stem):
             if not card.installed:
                 raise ModelError(f"classifier {spec!r} needs {card.file}: place it in {settings.models_dir}")
+            check_runnable(card)
             return card, f"chosen by name {spec!r}"
     path = Path(spec).expanduser()
     if path.suffix:
         card = card_for_file(path, settings.models_dir)
         if card.task != "classifier":
             raise ModelError(f"{path} is described as a {card.task}, not an emotion classifier")
+        check_runnable(card)
         return card, f"chosen by file {path}"
     names = sorted({c.name for c in cards})
     raise UnknownModelError(

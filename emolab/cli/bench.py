@@ -127,7 +127,11 @@ def legacy_pipeline(settings):  # noqa: ANN001, ANN201
     from emolab.detection import create_detector
     from emolab.errors import ModelError
     from emolab.pipeline import Pipeline
+    from emolab.runtime import require_packages
 
+    require_packages(
+        "'emolab bench' (its comparison with emolab 0.1; --pairs times the usable models)", "torch", "facenet_pytorch"
+    )
     old = settings.replace(redetect_s=0.0)
     card, _ = select_classifier_card("auto", settings)
     names = [card.file or "", *card.extra.get("alternate_files", [])]

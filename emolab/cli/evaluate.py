@@ -52,6 +52,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emolab.runtime import require_packages
+
+    require_packages("'emolab evaluate'", "emolab.training", "matplotlib")
     from emolab.classification import create_classifier
     from emolab.training.datasets import resolve_labels
     from emolab.training.evaluate import evaluate_dataset, save_confusion_png, write_json

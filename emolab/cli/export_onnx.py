@@ -23,6 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emolab.runtime import require_packages
+
+    require_packages(
+        "'emolab export-onnx'", "emolab.training", "torch", "onnx", *(() if args.skip_mtcnn else ("facenet_pytorch",))
+    )
     from emolab.classification import classifier_cards
     from emolab.classification.networks import build_from_config, load_state_dict
     from emolab.training.onnx_export import export_classifier, export_mtcnn

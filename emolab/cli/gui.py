@@ -62,6 +62,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", choices=("en", "ru"), default=None, help="interface language (default: system)")
     p.add_argument("--screenshot", type=Path, default=None, help=argparse.SUPPRESS)
     p.add_argument("--screenshot-after", type=float, default=5.0, help=argparse.SUPPRESS)
+    # Start-up timing (benchmarks/app_startup.sh): quit as soon as the window is on screen.
+    p.add_argument("--quit-when-ready", action="store_true", help=argparse.SUPPRESS)
     add_model_options(p)
     p.set_defaults(func=run)
 
@@ -108,6 +110,13 @@ NO_DISPLAY = (
     "where the session went; to see the window anyway, start it on a virtual display: "
     "'xvfb-run -a bash scripts/run.sh' (xvfb-run comes with the xvfb package)"
 )
+#: The same for the installed app, which has no scripts/ folder.
+NO_DISPLAY_INSTALLED = (
+    "there is no screen to open the window on (DISPLAY is not set). Without a screen, "
+    "'emolab demo' analyses the bundled example offline and says where the session went, and "
+    "'emolab analyze' analyses recorded reactions; to see the window anyway, start it on a virtual "
+    "display: 'xvfb-run -a ./emolab' (xvfb-run comes with the xvfb package)"
+)
 
 
 def missing_display(environ: dict[str, str] | None = None, platform: str = sys.platform) -> str | None:
@@ -125,7 +134,9 @@ def missing_display(environ: dict[str, str] | None = None, platform: str = sys.p
         return None
     if env.get("DISPLAY") or env.get("WAYLAND_DISPLAY"):
         return None
-    return NO_DISPLAY
+    from emolab.runtime import is_frozen
+
+    return NO_DISPLAY_INSTALLED if is_frozen() else NO_DISPLAY
 
 
 def run(args: argparse.Namespace) -> int:
@@ -138,5 +149,10 @@ def run(args: argparse.Namespace) -> int:
 
     settings, options = window_options(args)
     return launch(
-        settings, options, lang=args.lang, screenshot=args.screenshot, screenshot_after_s=args.screenshot_after
+        settings,
+        options,
+        lang=args.lang,
+        screenshot=args.screenshot,
+        screenshot_after_s=args.screenshot_after,
+        quit_when_ready=args.quit_when_ready,
     )

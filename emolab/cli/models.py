@@ -42,7 +42,12 @@ def run(args: argparse.Namespace) -> int:
             print(f"\n{key.capitalize()}s:")
             for m in inv[key + "s"]:
                 mark = "*" if m["selected"] else " "
-                state = "installed" if m["installed"] else f"missing  -> {m['to_install']}"
+                if not m["installed"]:
+                    state = f"missing  -> {m['to_install']}"
+                elif m["unavailable"]:
+                    state = f"unavailable -> {m['unavailable']}"
+                else:
+                    state = "installed"
                 print(f" {mark} {m['name']:<22} {m['backend']:<11} prio {m['priority']:>3}  {state}")
             sel = inv["selected"][key]
             if sel["name"] is None:

@@ -82,6 +82,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from emolab.runtime import require_packages
+
+    require_packages("'emolab train'", "emolab.training", "torch")
     from emolab.training.datasets import resolve_labels
     from emolab.training.train import TrainConfig, config_from_checkpoint, train
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from emolab.detection.base import Detection, FaceDetector
 from emolab.errors import ModelError, UnknownModelError
 from emolab.modelcards import ModelCard, card_for_file, discover_cards
+from emolab.runtime import check_runnable, unavailable_reason
 from emolab.settings import Settings
 
 __all__ = ["Detection", "FaceDetector", "BACKENDS", "create_detector", "detector_cards", "select_detector_card"]
@@ -37,19 +38,21 @@ def select_detector_card(spec: str, settings: Settings) -> tuple[ModelCard, str]
     cards = detector_cards(settings)
     if spec == "auto":
         for card in cards:
-            if card.installed:
+            if card.installed and unavailable_reason(card) is None:
                 return card, f"auto: highest-priority installed detector (priority {card.priority})"
         raise ModelError(f"no face detector is installed in {settings.models_dir}; reinstall emolab")
     for card in cards:
         if spec in (card.name, card.backend):
             if not card.installed:
                 raise ModelError(f"detector {spec!r} needs {card.file}: place it in {settings.models_dir}")
+            check_runnable(card)
             return card, f"chosen by name {spec!r}"
     path = Path(spec).expanduser()
     if path.suffix:
         card = card_for_file(path, settings.models_dir)
         if card.task != "detector":
             raise ModelError(f"{path} is described as a {card.task}, not a face detector")
+        check_runnable(card)
         return card, f"chosen by file {path}"
     names = sorted({c.name for c in cards} | set(BACKENDS))
     raise UnknownModelError(f"unknown face detector {spec!r}; choose auto, {', '.join(names)}, or a model file path")

@@ -87,7 +87,9 @@ def camera_choices() -> list[tuple[str, str]]:
 
 
 def model_choices(settings: Settings) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
-    """Installed detectors and classifiers as ``(label, spec)``, ``auto`` first, and errors.
+    """Usable detectors and classifiers as ``(label, spec)``, ``auto`` first, and errors.
+
+    Usable: installed, and runnable here (the installed app leaves out the models that need PyTorch).
 
     The errors say why a setting selects no model (empty when both select one).
 
@@ -100,7 +102,7 @@ def model_choices(settings: Settings) -> tuple[dict[str, list[tuple[str, str]]],
     for key in ("detector", "classifier"):
         selected = inv["selected"][key].get("name") or QCoreApplication.translate("actions", "none installed")
         choices = [(QCoreApplication.translate("actions", "auto ({0})").format(selected), "auto")]
-        choices += [(f"{m['name']} ({m['backend']})", m["name"]) for m in inv[key + "s"] if m["installed"]]
+        choices += [(f"{m['name']} ({m['backend']})", m["name"]) for m in inv[key + "s"] if m["available"]]
         out[key] = choices
     return out, list(selection_errors(inv).values())
 

@@ -42,6 +42,8 @@ fix_qt_environment()
 from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot  # noqa: E402 - after the environment fix
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 
+from emolab import __version__  # noqa: E402
+from emolab.gui.about import app_icon  # noqa: E402
 from emolab.gui.i18n import install_translators, pick_language  # noqa: E402
 from emolab.gui.main_window import WindowOptions  # noqa: E402
 from emolab.settings import Settings  # noqa: E402
@@ -111,6 +113,9 @@ def create_application(argv: list[str] | None = None, lang: str | None = None) -
     app.setOrganizationName(ORGANIZATION)
     app.setApplicationName(APPLICATION)
     app.setApplicationDisplayName("emolab")
+    app.setApplicationVersion(__version__)
+    app.setDesktopFileName("emolab")  # ties the window to emolab.desktop (taskbar icon on Wayland)
+    app.setWindowIcon(app_icon())
     store = QSettings()
     chosen = pick_language(lang or str(store.value("language", "")) or None)
     app._emolab_translators = install_translators(app, chosen)  # keep them alive with the app
@@ -133,17 +138,36 @@ def grab_screen(path: Path, window: QWidget | None = None) -> bool:
     return ok
 
 
+def _quit_once_exposed(window: QWidget) -> None:
+    """Quit the event loop as soon as ``window`` is mapped on screen (polled every 5 ms)."""
+    from PySide6.QtCore import QTimer
+
+    poll = QTimer(window)
+    poll.setInterval(5)
+
+    def check() -> None:
+        handle = window.windowHandle()
+        if handle is not None and handle.isExposed():
+            poll.stop()
+            QApplication.quit()
+
+    poll.timeout.connect(check)
+    poll.start()
+
+
 def launch(
     settings: Settings,
     options: WindowOptions,
     lang: str | None = None,
     screenshot: Path | None = None,
     screenshot_after_s: float = 5.0,
+    quit_when_ready: bool = False,
 ) -> int:
     """Open the window and run the event loop; returns the exit code.
 
     With ``options.quit_when_done`` the code is 0 when a session was saved and not
-    ``failed``, else 1.
+    ``failed``, else 1. With ``quit_when_ready`` the app quits as soon as the window is on
+    screen (exposed) and its event loop runs: how start-up time is measured.
     """
     from PySide6.QtCore import QTimer
 
@@ -168,6 +192,8 @@ def launch(
             lambda: QTimer.singleShot(round(screenshot_after_s * 1000), lambda: grab_screen(screenshot, window))
         )
     window.show()
+    if quit_when_ready:
+        _quit_once_exposed(window)
     code = app.exec()
     if options.quit_when_done:
         outcome = window.last_outcome

@@ -10,6 +10,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QThread, QTimer, QUrl, Signal
 from PySide6.QtGui import QAction, QActionGroup, QDesktopServices, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QFileDialog,
     QGroupBox,
     QHBoxLayout,
@@ -72,6 +73,7 @@ class MainWindow(QMainWindow):
         self.thread: QThread | None = None
         self.worker: ScreeningWorker | None = None
         self.last_outcome: SessionOutcome | None = None
+        self.about_dialog: QWidget | None = None  # made when first asked for
         self._pipeline_cache: tuple[tuple, object] | None = None
         self._latest: LiveResult | None = None
         self._shown_latency_ms = 0.0
@@ -138,6 +140,12 @@ class MainWindow(QMainWindow):
         self.act_study = self._action(self.tr("Study report from a &folder…"), "Ctrl+Shift+R", self.ask_study)
         self.act_folder = self._action(self.tr("Open session f&older"), "Ctrl+Shift+F", self.open_folder)
         self.act_quit = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
+        self.act_about = self._action(
+            self.tr("&About emolab…"), None, self.show_about, self.tr("Version, licence and third-party notices")
+        )
+        self.act_about.setMenuRole(QAction.MenuRole.AboutRole)
+        self.act_about_qt = self._action(self.tr("About &Qt…"), None, QApplication.aboutQt)
+        self.act_about_qt.setMenuRole(QAction.MenuRole.AboutQtRole)
 
     def _build_ui(self) -> None:
         # Left: the set-up form, the buttons, the camera preview.
@@ -244,6 +252,19 @@ class MainWindow(QMainWindow):
             act.setCheckable(True)
             act.setChecked(str(self.store.value("language", "")) == code)
             act.triggered.connect(lambda _=False, c=code: self.set_language(c))
+        self.help_menu = self.menuBar().addMenu(self.tr("&Help"))
+        self.help_menu.addAction(self.act_about)
+        self.help_menu.addAction(self.act_about_qt)
+
+    def show_about(self) -> None:
+        """The About dialog (version, licence, third-party notices); one at a time."""
+        from emolab.gui.about import AboutDialog
+
+        if self.about_dialog is None:
+            self.about_dialog = AboutDialog(self)
+        self.about_dialog.show()
+        self.about_dialog.raise_()
+        self.about_dialog.activateWindow()
 
     # ---- remembered settings ------------------------------------------------------------------
     def _restore(self) -> None:

@@ -2,6 +2,64 @@
 <!DOCTYPE TS>
 <TS version="2.1" language="ru_RU">
 <context>
+    <name>AboutDialog</name>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="57"/>
+        <source>About emolab</source>
+        <translation>О программе emolab</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="70"/>
+        <source>Facial-emotion measurement for advertising test screenings: offline, on an ordinary CPU.</source>
+        <translation>Измерение эмоций по выражению лица на тестовых показах рекламы: без интернета, на обычном процессоре.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="72"/>
+        <source>Licence: GNU Affero General Public License v3.0 or later ({0}).</source>
+        <translation>Лицензия: GNU Affero General Public License версии 3.0 или более поздней ({0}).</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="75"/>
+        <source>emolab is free software: you may redistribute and modify it under the terms of that licence (its text is under “Licence”). It comes with ABSOLUTELY NO WARRANTY.</source>
+        <translation>emolab — свободная программа: вы можете распространять и изменять её на условиях этой лицензии (её текст — на вкладке «Лицензия»). Программа поставляется БЕЗ КАКИХ-ЛИБО ГАРАНТИЙ.</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="79"/>
+        <source>The software and models it comes with keep their own licences: see “Third-party notices”.</source>
+        <translation>Программы и модели, входящие в поставку, распространяются на своих условиях: см. «Сторонние компоненты».</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="81"/>
+        <source>Python {0}, Qt {1}, PySide6 {2}</source>
+        <translation>Python {0}, Qt {1}, PySide6 {2}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="83"/>
+        <source>Installed in: {0}</source>
+        <translation>Установлена в: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="85"/>
+        <source>Settings: {0}</source>
+        <translation>Настройки: {0}</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="104"/>
+        <source>About</source>
+        <translation>О программе</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="105"/>
+        <source>Licence</source>
+        <translation>Лицензия</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/about.py" line="106"/>
+        <source>Third-party notices</source>
+        <translation>Сторонние компоненты</translation>
+    </message>
+</context>
+<context>
     <name>AdPlayer</name>
     <message>
         <location filename="../../emolab/gui/ad_player.py" line="107"/>
@@ -157,317 +215,337 @@ The ad starts in a moment.</source>
 <context>
     <name>MainWindow</name>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="80"/>
+        <location filename="../../emolab/gui/main_window.py" line="82"/>
         <source>emolab — screening room</source>
         <extracomment>Emitted on the GUI thread once a screening&apos;s session is closed (a SessionOutcome). Emitted when the models are loaded and the ad (or its calibration) starts.</extracomment>
         <translation>emolab — зал тестирования</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="120"/>
+        <location filename="../../emolab/gui/main_window.py" line="122"/>
         <source>&amp;Open ad…</source>
         <translation>&amp;Открыть ролик…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="122"/>
+        <location filename="../../emolab/gui/main_window.py" line="124"/>
         <source>Use a &amp;video file as camera…</source>
         <translation>&amp;Видеофайл вместо камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="125"/>
+        <location filename="../../emolab/gui/main_window.py" line="127"/>
         <source>&amp;Start</source>
         <translation>&amp;Старт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="125"/>
+        <location filename="../../emolab/gui/main_window.py" line="127"/>
         <source>Start the camera analysis and the ad together</source>
         <translation>Запустить анализ камеры и ролик одновременно</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="128"/>
-        <location filename="../../emolab/gui/main_window.py" line="537"/>
+        <location filename="../../emolab/gui/main_window.py" line="130"/>
+        <location filename="../../emolab/gui/main_window.py" line="558"/>
         <source>&amp;Pause</source>
         <translation>&amp;Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="128"/>
+        <location filename="../../emolab/gui/main_window.py" line="130"/>
         <source>Pause or resume the ad and the analysis together</source>
         <translation>Приостановить или продолжить ролик и анализ вместе</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="130"/>
+        <location filename="../../emolab/gui/main_window.py" line="132"/>
         <source>S&amp;top</source>
         <translation>Сто&amp;п</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="130"/>
+        <location filename="../../emolab/gui/main_window.py" line="132"/>
         <source>Stop and save the session</source>
         <translation>Остановить и сохранить сессию</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="132"/>
+        <location filename="../../emolab/gui/main_window.py" line="134"/>
         <source>Ad &amp;full screen</source>
         <translation>Ролик на весь &amp;экран</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="135"/>
+        <location filename="../../emolab/gui/main_window.py" line="137"/>
         <source>Show the ad full screen on the chosen screen</source>
         <translation>Показать ролик на весь выбранный экран</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="137"/>
+        <location filename="../../emolab/gui/main_window.py" line="139"/>
         <source>Open session &amp;report</source>
         <translation>Открыть &amp;отчёт сессии</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="138"/>
+        <location filename="../../emolab/gui/main_window.py" line="140"/>
         <source>Study report from a &amp;folder…</source>
         <translation>Отчёт &amp;исследования по папке…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="139"/>
+        <location filename="../../emolab/gui/main_window.py" line="141"/>
         <source>Open session f&amp;older</source>
         <translation>Открыть п&amp;апку сессии</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="140"/>
+        <location filename="../../emolab/gui/main_window.py" line="142"/>
         <source>&amp;Quit</source>
         <translation>В&amp;ыход</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="153"/>
+        <location filename="../../emolab/gui/main_window.py" line="144"/>
+        <source>&amp;About emolab…</source>
+        <translation>&amp;О программе emolab…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="144"/>
+        <source>Version, licence and third-party notices</source>
+        <translation>Версия, лицензия и сторонние компоненты</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="147"/>
+        <source>About &amp;Qt…</source>
+        <translation>О &amp;Qt…</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="161"/>
         <source>Start</source>
         <translation>Старт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="156"/>
-        <location filename="../../emolab/gui/main_window.py" line="536"/>
+        <location filename="../../emolab/gui/main_window.py" line="164"/>
+        <location filename="../../emolab/gui/main_window.py" line="557"/>
         <source>Pause</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="158"/>
+        <location filename="../../emolab/gui/main_window.py" line="166"/>
         <source>Stop</source>
         <translation>Стоп</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="167"/>
+        <location filename="../../emolab/gui/main_window.py" line="175"/>
         <source>Camera (latest analysed frame)</source>
         <translation>Камера (последний проанализированный кадр)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="179"/>
+        <location filename="../../emolab/gui/main_window.py" line="187"/>
         <source>Ad (what the respondent sees)</source>
         <translation>Ролик (то, что видит респондент)</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="216"/>
+        <location filename="../../emolab/gui/main_window.py" line="224"/>
         <source>Models: loaded at Start</source>
         <translation>Модели: загружаются при старте</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="413"/>
+        <location filename="../../emolab/gui/main_window.py" line="255"/>
+        <source>&amp;Help</source>
+        <translation>&amp;Справка</translation>
+    </message>
+    <message>
+        <location filename="../../emolab/gui/main_window.py" line="434"/>
         <source>Models: {0}</source>
         <translation>Модели: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="471"/>
+        <location filename="../../emolab/gui/main_window.py" line="492"/>
         <source>Session saved in {0}, but its numbers should not be trusted:</source>
         <translation>Сеанс сохранён в {0}, но его цифрам нельзя доверять:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="478"/>
+        <location filename="../../emolab/gui/main_window.py" line="499"/>
         <source>Warning: {0}</source>
         <translation>Предупреждение: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="551"/>
+        <location filename="../../emolab/gui/main_window.py" line="572"/>
         <source>Calibrating</source>
         <translation>Калибровка</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="554"/>
+        <location filename="../../emolab/gui/main_window.py" line="575"/>
         <source>{0} — ad {1} / {2}</source>
         <translation>{0} — ролик {1} / {2}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="563"/>
+        <location filename="../../emolab/gui/main_window.py" line="584"/>
         <source>Processing: – fps</source>
         <translation>Обработка: – кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="565"/>
+        <location filename="../../emolab/gui/main_window.py" line="586"/>
         <source>Processing: {0:.1f} fps</source>
         <translation>Обработка: {0:.1f} кадр/с</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="566"/>
+        <location filename="../../emolab/gui/main_window.py" line="587"/>
         <source>Latency: {0:.0f} ms</source>
         <translation>Задержка: {0:.0f} мс</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="567"/>
+        <location filename="../../emolab/gui/main_window.py" line="588"/>
         <source>Face found: {0:.0f}% of frames</source>
         <translation>Лицо найдено: {0:.0f}% кадров</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="568"/>
+        <location filename="../../emolab/gui/main_window.py" line="589"/>
         <source>Dropped: {0} frames</source>
         <translation>Пропущено: {0} кадров</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="226"/>
+        <location filename="../../emolab/gui/main_window.py" line="234"/>
         <source>&amp;File</source>
         <translation>&amp;Файл</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="184"/>
+        <location filename="../../emolab/gui/main_window.py" line="192"/>
         <source>Live emotions and attention against ad time</source>
         <translation>Эмоции и внимание в реальном времени по времени ролика</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="236"/>
+        <location filename="../../emolab/gui/main_window.py" line="244"/>
         <source>&amp;Screening</source>
         <translation>&amp;Показ</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="239"/>
+        <location filename="../../emolab/gui/main_window.py" line="247"/>
         <source>&amp;Language</source>
         <translation>&amp;Язык</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="241"/>
+        <location filename="../../emolab/gui/main_window.py" line="249"/>
         <source>System language</source>
         <translation>Язык системы</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="312"/>
+        <location filename="../../emolab/gui/main_window.py" line="333"/>
         <source>Videos ({0})</source>
         <translation>Видео ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="312"/>
+        <location filename="../../emolab/gui/main_window.py" line="333"/>
         <source>Open ad</source>
         <translation>Открыть ролик</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="319"/>
+        <location filename="../../emolab/gui/main_window.py" line="340"/>
         <source>The ad file {0} does not exist.</source>
         <translation>Файл ролика {0} не существует.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="330"/>
+        <location filename="../../emolab/gui/main_window.py" line="351"/>
         <source>The language changes the next time emolab starts.</source>
         <translation>Язык сменится при следующем запуске emolab.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="390"/>
+        <location filename="../../emolab/gui/main_window.py" line="411"/>
         <source>Starting the camera…</source>
         <translation>Запуск камеры…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="435"/>
+        <location filename="../../emolab/gui/main_window.py" line="456"/>
         <source>Unexpected error: {0}</source>
         <translation>Непредвиденная ошибка: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="469"/>
+        <location filename="../../emolab/gui/main_window.py" line="490"/>
         <source>The screening ended early; what was recorded is saved in {0}.</source>
         <translation>Показ прервался; всё записанное сохранено в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="473"/>
+        <location filename="../../emolab/gui/main_window.py" line="494"/>
         <source>Session saved in {0}.</source>
         <translation>Сессия сохранена в {0}.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="480"/>
+        <location filename="../../emolab/gui/main_window.py" line="501"/>
         <source>Open folder</source>
         <translation>Открыть папку</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="480"/>
+        <location filename="../../emolab/gui/main_window.py" line="501"/>
         <source>Open report</source>
         <translation>Открыть отчёт</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="513"/>
+        <location filename="../../emolab/gui/main_window.py" line="534"/>
         <source>Ready</source>
         <translation>Готово</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="514"/>
+        <location filename="../../emolab/gui/main_window.py" line="535"/>
         <source>Loading models…</source>
         <translation>Загрузка моделей…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="515"/>
-        <location filename="../../emolab/gui/main_window.py" line="551"/>
+        <location filename="../../emolab/gui/main_window.py" line="536"/>
+        <location filename="../../emolab/gui/main_window.py" line="572"/>
         <source>Recording</source>
         <translation>Запись</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="516"/>
-        <location filename="../../emolab/gui/main_window.py" line="549"/>
+        <location filename="../../emolab/gui/main_window.py" line="537"/>
+        <location filename="../../emolab/gui/main_window.py" line="570"/>
         <source>Paused</source>
         <translation>Пауза</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="517"/>
+        <location filename="../../emolab/gui/main_window.py" line="538"/>
         <source>Saving the session…</source>
         <translation>Сохранение сессии…</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="531"/>
+        <location filename="../../emolab/gui/main_window.py" line="552"/>
         <source>Tick the consent box first</source>
         <translation>Сначала отметьте согласие респондента</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="536"/>
+        <location filename="../../emolab/gui/main_window.py" line="557"/>
         <source>Resume</source>
         <translation>Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="537"/>
+        <location filename="../../emolab/gui/main_window.py" line="558"/>
         <source>&amp;Resume</source>
         <translation>&amp;Продолжить</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="578"/>
+        <location filename="../../emolab/gui/main_window.py" line="599"/>
         <source>The file manager could not be opened. The session folder is:</source>
         <translation>Не удалось открыть файловый менеджер. Папка сеанса:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="589"/>
+        <location filename="../../emolab/gui/main_window.py" line="610"/>
         <source>The report is written, but no web browser could be opened. It is here:</source>
         <translation>Отчёт записан, но не удалось открыть браузер. Он находится здесь:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="597"/>
+        <location filename="../../emolab/gui/main_window.py" line="618"/>
         <source>Copy path</source>
         <translation>Копировать путь</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="603"/>
+        <location filename="../../emolab/gui/main_window.py" line="624"/>
         <source>Copied to the clipboard: {0}</source>
         <translation>Скопировано в буфер обмена: {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="607"/>
+        <location filename="../../emolab/gui/main_window.py" line="628"/>
         <source>Folder with the sessions of one ad</source>
         <translation>Папка с сессиями одного ролика</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="618"/>
+        <location filename="../../emolab/gui/main_window.py" line="639"/>
         <source>The study report is written, but no web browser could be opened. It is here:</source>
         <translation>Отчёт исследования записан, но не удалось открыть браузер. Он находится здесь:</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="665"/>
+        <location filename="../../emolab/gui/main_window.py" line="686"/>
         <source>Stop the screening?</source>
         <translation>Остановить показ?</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/main_window.py" line="666"/>
+        <location filename="../../emolab/gui/main_window.py" line="687"/>
         <source>A screening is running. Stop it, save the session and quit?</source>
         <translation>Идёт показ. Остановить его, сохранить сессию и выйти?</translation>
     </message>
@@ -623,12 +701,12 @@ The ad starts in a moment.</source>
 <context>
     <name>_ErrorReporter</name>
     <message>
-        <location filename="../../emolab/gui/app.py" line="71"/>
+        <location filename="../../emolab/gui/app.py" line="73"/>
         <source>emolab: unexpected error</source>
         <translation>emolab: непредвиденная ошибка</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/app.py" line="72"/>
+        <location filename="../../emolab/gui/app.py" line="74"/>
         <source>Something went wrong. emolab keeps running; details are in {0}.</source>
         <translation>Что-то пошло не так. emolab продолжает работу; подробности в {0}.</translation>
     </message>
@@ -671,17 +749,17 @@ The ad starts in a moment.</source>
         <translation>Камера {0}</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="101"/>
+        <location filename="../../emolab/gui/actions.py" line="103"/>
         <source>none installed</source>
         <translation>не установлено</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="102"/>
+        <location filename="../../emolab/gui/actions.py" line="104"/>
         <source>auto ({0})</source>
         <translation>авто ({0})</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/actions.py" line="135"/>
+        <location filename="../../emolab/gui/actions.py" line="137"/>
         <source>{0} holds no emolab session folders; choose the folder your sessions are saved in.</source>
         <translation>В {0} нет папок сессий emolab; выберите папку, где сохранены сессии.</translation>
     </message>
@@ -689,7 +767,7 @@ The ad starts in a moment.</source>
 <context>
     <name>app</name>
     <message>
-        <location filename="../../emolab/gui/app.py" line="161"/>
+        <location filename="../../emolab/gui/app.py" line="185"/>
         <source>emolab could not open its window: {0}
 Details are in {1}.</source>
         <translation>emolab не смог открыть окно: {0}
