@@ -106,10 +106,10 @@ def test_several_faces_get_distinct_ids(settings):
 
     image = cv2.imread(str(need_shared(VIDEOS / "multi_face.jpg")))
     pipeline = Pipeline.from_settings(settings, detector="mtcnn", classifier="auto")
-    pipeline_settings_faces = []
-    for i in range(3):  # the same still three times: ids must not change between frames
+    ids_left_to_right = []
+    for i in range(3):  # the same still three times: each face keeps its id between frames
         result = pipeline.process(Frame(image=image, index=i, timestamp_ms=i * 40.0, captured_at=0.0))
-        pipeline_settings_faces.append([f.viewer_id for f in result.faces])
-    assert len(pipeline_settings_faces[0]) >= 2
-    assert len(set(pipeline_settings_faces[0])) == len(pipeline_settings_faces[0])
-    assert pipeline_settings_faces[0] == pipeline_settings_faces[1] == pipeline_settings_faces[2]
+        ids_left_to_right.append([f.viewer_id for f in sorted(result.faces, key=lambda f: f.box[0])])
+    assert len(ids_left_to_right[0]) >= 2
+    assert len(set(ids_left_to_right[0])) == len(ids_left_to_right[0])
+    assert ids_left_to_right[0] == ids_left_to_right[1] == ids_left_to_right[2]

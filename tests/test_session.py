@@ -321,5 +321,5 @@ def test_malformed_attentive_value_is_an_error(tmp_path):
     _attention_session(tmp_path / "s", [[(3, True)]] * 3).close()
     path = tmp_path / "s" / "timeline.csv"
     path.write_text(path.read_text().replace(",1\n", ",yes\n", 1))
-    with pytest.raises(SessionError, match=r"timeline.csv holds a value.*attentive must be 1, 0 or empty"):
+    with pytest.raises(SessionError, match=r"timeline.csv holds a wrong value.*attentive must be 1, 0 or empty"):
         load_session(tmp_path / "s")
