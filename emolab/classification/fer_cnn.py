@@ -107,6 +107,11 @@ class FerCnnClassifier(EmotionClassifier):
         # card may move the crop by a fraction of the box side to match (x right, y down).
         self.shift = tuple(float(v) for v in self.spec.get("crop_shift", (0.0, 0.0)))
         self.tta = self.spec.get("tta", "none") == "hflip"
+        # Added to the logits before the softmax: a prior correction chosen on the validation
+        # split (``logit_bias = -tau * log(training prior)``) so rare emotions such as fear are
+        # not drowned by the frequent neutral and happy (see the model card).
+        bias = self.spec.get("logit_bias") or [0.0] * int(self.spec.get("num_classes", 7))
+        self.logit_bias = np.asarray(bias, np.float32)
 
     def crops(self, image_bgr: np.ndarray, faces: Sequence[Detection]) -> np.ndarray:
         """The network's input crops (n, size, size[, 3]) uint8, before normalisation."""
@@ -131,5 +136,5 @@ class FerCnnClassifier(EmotionClassifier):
         if self.tta:
             # Mirrored copies ride in the same batch: one forward pass per frame.
             x = np.concatenate([x, x[..., ::-1]])
-        probs = softmax(self._run(np.ascontiguousarray(x)))
+        probs = softmax(self._run(np.ascontiguousarray(x)) + self.logit_bias)
         return (probs[:n] + probs[n:]) / 2 if self.tta else probs
