@@ -65,10 +65,9 @@ def make_pipeline(settings):  # noqa: ANN001, ANN201
     return Pipeline.from_settings(settings, detector=str(YUNET) if YUNET.is_file() else None, classifier="auto")
 
 
-def subsample(src: Path, dst: Path, every: int) -> Path:
-    """A real reaction video keeping every ``every``-th frame (fewer frames keep the tests fast)."""
+def read_frames(src: Path) -> list[np.ndarray]:
+    """Every frame of a video file."""
     cap = cv2.VideoCapture(str(src))
-    fps = cap.get(cv2.CAP_PROP_FPS)
     frames = []
     while True:
         ok, frame = cap.read()
@@ -76,7 +75,15 @@ def subsample(src: Path, dst: Path, every: int) -> Path:
             break
         frames.append(frame)
     cap.release()
-    return write_video(dst, frames[::every], fps / every)
+    return frames
+
+
+def subsample(src: Path, dst: Path, every: int) -> Path:
+    """A real reaction video keeping every ``every``-th frame (fewer frames keep the tests fast)."""
+    cap = cv2.VideoCapture(str(src))
+    fps = cap.get(cv2.CAP_PROP_FPS)
+    cap.release()
+    return write_video(dst, read_frames(src)[::every], fps / every)
 
 
 def write_video(path: Path, frames: list[np.ndarray], fps: float = 10.0) -> Path:

@@ -20,6 +20,7 @@ from emolab.media import read_frame_at
 from emolab.report import build_session_report, build_study_report
 from emolab.report.adframes import THUMB_SIDE, decode_data_uri
 from emolab.report.html import read_data
+from emolab.session import rebuild_summary
 from emolab.session.metrics import compute_summary
 from emolab.session.timeline import COLUMNS_WITHOUT_POSE, read_timeline
 from emolab.settings import Settings
@@ -130,7 +131,9 @@ def test_session_report_shows_attention_and_when_the_respondent_looked_away(sess
         ]
         assert s["attention_share"] == by_scene["attention_share"] == pytest.approx(sum(inside) / len(inside))
     written = json.loads((folder / "summary.json").read_text())
-    assert written["attention_by_scene"] == summary["attention_by_scene"], "summary.json found the ad's scenes too"
+    assert written["attention_by_scene"] is None, "closing the session did not decode the ad"
+    rebuilt = rebuild_summary(folder, with_scenes=True)  # `emolab summary --rebuild`
+    assert rebuilt["attention_by_scene"] == summary["attention_by_scene"], "summary.json finds the ad's scenes too"
 
     # --attentive-only: shares and EEI over attentive face rows only, stated on the page.
     out = tmp_path / "attentive.html"

@@ -68,3 +68,20 @@ def test_engine_imports_no_qt():
         "assert not bad, bad"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_ad_clock_never_runs_backwards_and_stops_at_the_end():
+    from emolab.adclock import AdClock
+
+    clock = AdClock()
+    clock.update(0.0, playing=True, at=100.0, duration_ms=2440.0)
+    assert clock.ad_ms_at(101.0) == pytest.approx(1000.0)
+    # The player reports 1.95 s at t = 102 s although 2.0 s have passed: the clock keeps going.
+    clock.update(1950.0, playing=True, at=102.0)
+    assert clock.ad_ms_at(102.0) == pytest.approx(2000.0)
+    assert clock.ad_ms_at(103.0) == pytest.approx(2440.0), "extrapolation stops at the ad's duration"
+    clock.update(2440.0, playing=False, at=103.0)  # end of media
+    assert clock.ad_ms_at(104.0) == 2440.0
+    # A new showing starts from the beginning: a real jump back is taken.
+    clock.update(-1000.0, playing=True, at=200.0)
+    assert clock.ad_ms_at(200.5) == pytest.approx(-500.0)

@@ -347,6 +347,7 @@ def _run(
                     raise ModelError(outcome.reason)
                 if outcome.status == "crashed":
                     remove_session_folder(staging_root / r.folder, staging_root)
+                    entry["retries"] = entry.get("retries", 0) + 1
                     if running > 1 and r.folder not in alone:
                         alone.add(r.folder)
                         pending.appendleft((r, entry))
@@ -355,7 +356,6 @@ def _run(
                     crashes_in_a_row += 1
                     if crashes_in_a_row > 2 * engine.workers + 1:
                         raise BatchError(f"the workers keep dying without finishing anything: {outcome.reason}")
-                    entry["retries"] = crashes[r.folder]
                     if crashes[r.folder] < MAX_CRASHES:
                         log.warning("retrying %s: %s", r.file, outcome.reason)
                         pending.appendleft((r, entry))

@@ -134,7 +134,7 @@ class AdPlayer(QObject):
         self.state = "ad"
         self.pane.show_video()
         self.player.setPosition(0)
-        self.clock.update(0.0, playing=True)
+        self.clock.update(0.0, playing=True, duration_ms=self.player.duration())
         self.player.play()
 
     def pause(self) -> None:
@@ -175,7 +175,9 @@ class AdPlayer(QObject):
         if self.state != "ad":
             return  # during calibration the countdown owns the clock
         playing = self.player.playbackState() == QMediaPlayer.PlaybackState.PlayingState
-        self.clock.update(float(self.player.position()), playing=playing and not self.paused)
+        self.clock.update(
+            float(self.player.position()), playing=playing and not self.paused, duration_ms=self.player.duration()
+        )
 
     def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
         if status == QMediaPlayer.MediaStatus.EndOfMedia and self.state == "ad":
