@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from emolab.cli.common import add_attentive_only_option
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -22,13 +24,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="session folders, or folders holding session folders",
     )
     p.add_argument("--out", type=Path, required=True, help="folder for study.html and the CSV files")
-    p.add_argument(
-        "--attentive-only",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="emotion shares and EEI over frames where the respondent looked at the screen "
-        "(default: the attentive_only setting the session was recorded with, normally off)",
-    )
+    add_attentive_only_option(p)
     p.add_argument("--open", action="store_true", help="open the study in the default browser")
     p.set_defaults(func=run)
 

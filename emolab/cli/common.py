@@ -23,6 +23,17 @@ def add_model_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models-dir", type=Path, default=None, help="folder with model files and cards")
 
 
+def add_attentive_only_option(parser: argparse.ArgumentParser) -> None:
+    """``--attentive-only/--no-attentive-only`` of the commands that build reports."""
+    parser.add_argument(
+        "--attentive-only",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="emotion shares and EEI over frames where the respondent looked at the screen "
+        "(default: the attentive_only setting the session was recorded with, normally off)",
+    )
+
+
 def settings_from_args(args: argparse.Namespace, **overrides: object) -> Settings:
     """Settings from the environment, with the command line's explicit choices applied."""
     settings = Settings.load()

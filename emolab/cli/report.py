@@ -5,6 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from emolab.cli.common import add_attentive_only_option
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
@@ -21,13 +23,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="correct each emotion by the respondent's resting level (needs calibration seconds)",
     )
     p.add_argument("--out", type=Path, default=None, help="where to write the report (default: SESSION/report.html)")
-    p.add_argument(
-        "--attentive-only",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="emotion shares and EEI over frames where the respondent looked at the screen "
-        "(default: the attentive_only setting the session was recorded with, normally off)",
-    )
+    add_attentive_only_option(p)
     p.add_argument("--open", action="store_true", help="open the report in the default browser")
     p.set_defaults(func=run)
 
