@@ -8,7 +8,6 @@ import re
 import shutil
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
 from scipy import stats
@@ -24,7 +23,7 @@ from emolab.session import rebuild_summary
 from emolab.session.metrics import compute_summary
 from emolab.session.timeline import COLUMNS_WITHOUT_POSE, read_timeline
 from emolab.settings import Settings
-from tests.conftest import VIDEOS, make_pipeline, need_shared, turn_head, write_video
+from tests.conftest import VIDEOS, make_pipeline, need_shared, read_frames, turn_head, write_video
 
 FPS = 10.0
 SECONDS = 6
@@ -41,15 +40,7 @@ def sessions(tmp_path_factory) -> dict:  # noqa: ANN001
     """Three respondents (the shared face) watching a 6 s, 4-scene ad; each looks away once or twice."""
     video = need_shared(VIDEOS / "single_face.mp4")
     work = tmp_path_factory.mktemp("attention")
-    cap = cv2.VideoCapture(str(video))
-    source = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
-        source.append(frame)
-    cap.release()
-    source = source[::3]  # 10 fps
+    source = read_frames(video)[::3]  # 10 fps
     settings = Settings(sessions_dir=work)
     pipeline = make_pipeline(settings)
     ad = make_demo_ad(work / "ad.mp4", seconds=float(SECONDS))

@@ -20,7 +20,7 @@ from emolab.training import datasets
 from emolab.training.datasets import FERPLUS_COLUMNS, ferplus_distribution, ferplus_majority, ferplus_trainable
 from emolab.training.evaluate import evaluate_dataset, framing_detection
 from emolab.training.train import center_views, soft_cross_entropy, training_targets
-from tests.conftest import REPO, SHARED, VIDEOS, need_shared
+from tests.conftest import REPO, SHARED, VIDEOS, need_shared, read_frames
 
 FER = SHARED / "data" / "fer2013"
 SHIPPED_CARD = REPO / "models" / "emolab_fer_cnn.json"
@@ -156,12 +156,8 @@ def test_shipped_model_sees_the_smile_in_single_face_video(settings, shipped: Fe
 
     video = need_shared(VIDEOS / "single_face.mp4")
     detector = create_detector("mtcnn", settings)
-    cap = cv2.VideoCapture(str(video))
     labels = []
-    while True:
-        ok, frame = cap.read()
-        if not ok:
-            break
+    for frame in read_frames(video):
         faces = detector.detect(frame)
         labels.append(EMOTIONS[int(shipped.predict(frame, faces[:1])[0].argmax())] if faces else None)
     n = len(labels)

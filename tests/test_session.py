@@ -16,6 +16,7 @@ import pytest
 from emolab.errors import SessionError
 from emolab.media import AdInfo
 from emolab.pipeline import FaceResult, FrameResult
+from emolab.pose import HeadPose
 from emolab.session import COLUMNS, SessionWriter, load_session, rebuild_summary, summary_for
 from emolab.session.metrics import compute_summary
 from emolab.session.store import ad_scenes
@@ -30,23 +31,28 @@ def _probs(label_index: int) -> np.ndarray:
     return p
 
 
-def _result(i: int, labels: list[int]) -> FrameResult:
-    faces = tuple(
-        FaceResult(
-            viewer_id=v + 1,
-            box=(10.0 + 50 * v, 10.0, 40.0 + 50 * v, 40.0),
-            score=0.99,
-            probs=_probs(lab),
-            smoothed=_probs(lab),
-        )
-        for v, lab in enumerate(labels)
-    )
+def _result(i: int, faces: list[int] | list[tuple[int, bool | None]]) -> FrameResult:
+    """A frame whose faces have the given label indices, or (label index, attentive) pairs
+    (attentive None: no pose)."""
+
+    pairs = [f if isinstance(f, tuple) else (f, None) for f in faces]
     return FrameResult(
         frame_index=i,
         timestamp_ms=i * 100.0,
         captured_at=time.monotonic(),
         frame_size=(64, 48),
-        faces=faces,
+        faces=tuple(
+            FaceResult(
+                viewer_id=v + 1,
+                box=(10.0 + 50 * v, 10.0, 40.0 + 50 * v, 40.0),
+                score=0.99,
+                probs=_probs(lab),
+                smoothed=_probs(lab),
+                pose=None if att is None else HeadPose(5.0 if att else 48.25, -3.5, 1.0),
+                attentive=att,
+            )
+            for v, (lab, att) in enumerate(pairs)
+        ),
         timings_ms={},
     )
 
@@ -208,37 +214,12 @@ def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips, classifier
 # ---- head pose and attention columns -----------------------------------------------------------
 
 
-def _attention_result(i: int, faces: list[tuple[int, bool | None]]) -> FrameResult:
-    """A frame whose faces have the given (label index, attentive) pairs; None: no pose."""
-    from emolab.pose import HeadPose
-
-    return FrameResult(
-        frame_index=i,
-        timestamp_ms=i * 100.0,
-        captured_at=time.monotonic(),
-        frame_size=(64, 48),
-        faces=tuple(
-            FaceResult(
-                viewer_id=v + 1,
-                box=(10.0 + 50 * v, 10.0, 40.0 + 50 * v, 40.0),
-                score=0.99,
-                probs=_probs(lab),
-                smoothed=_probs(lab),
-                pose=None if att is None else HeadPose(5.0 if att else 48.25, -3.5, 1.0),
-                attentive=att,
-            )
-            for v, (lab, att) in enumerate(faces)
-        ),
-        timings_ms={},
-    )
-
-
 def _attention_session(folder, frames, settings=None):  # noqa: ANN001, ANN202
     writer = SessionWriter.create(
         folder.parent, "r1", AD, {"kind": "test"}, {}, settings or {"emonps_k": 0.5, "trace_min_s": 0.3}, folder=folder
     )
     for i, faces in enumerate(frames):
-        writer.write(_attention_result(i, faces), i * 100.0)
+        writer.write(_result(i, faces), i * 100.0)
     return writer
 
 
