@@ -199,7 +199,12 @@ def test_reports_of_sessions_recorded_before_head_pose(sessions, tmp_path):
     assert "Where the respondent looked is unknown" in page and "attentive_only was requested" in page
     assert all(s["attention_share"] is None for s in data["scenes"]["list"])
 
-    study = read_data(build_study_report([old, sessions["folders"]["R1"]], tmp_path / "study").read_text())
+    study_page = build_study_report([old, sessions["folders"]["R1"]], tmp_path / "study").read_text()
+    study = read_data(study_page)
     assert study["attention"]["n"] == 1
+    # One respondent with attention has no confidence band: the page says nothing, not "nan".
+    for shown in (page, study_page):
+        text = re.sub(r"<script.*?</script>|<img[^>]*>", "", shown, flags=re.S)
+        assert not re.search(r"\bnan\b", text, flags=re.I), re.findall(r".{60}\bnan\b.{20}", text, flags=re.I)
     assert study["per_second"]["attention"]["n"] == [1] * SECONDS
     assert any("looked is unknown" in n for n in study["notes"])

@@ -48,9 +48,8 @@ REPORT_FILE = "report.html"
 def report_context(
     data: dict[str, Any], figs: dict[str, str], thumbs: Any, x_max: float, ad_note: str
 ) -> dict[str, Any]:
-    """The template context both reports share: data, charts, colours, quoted constants."""
+    """The template context both reports share (the data itself is added by ``html.render``)."""
     return {
-        "d": data,
         "figs": figs,
         "thumbs": thumbs,
         "colors": SERIES_COLORS,
