@@ -578,13 +578,14 @@ def test_results_only_fill_buffers_and_the_timer_draws(qtbot, monkeypatch) -> No
     t, v = curves.emotions.data()
     np.testing.assert_allclose(t, np.arange(150, 250) * 0.033)
     assert np.isnan(v[t == 160 * 0.033]).all() and np.allclose(v[~np.isnan(v[:, 0])].sum(axis=1), 1.0)
-    # Attention: 1 looking, 0 looking away or no face (every 10th frame), NaN where unknown.
+    # Attention: 1 looking, 0 looking away or no face (every 10th frame).
     t, a = curves.attention.data()
     frames = np.arange(150, 250)
     np.testing.assert_array_equal(a[:, 0], np.where((frames % 10 == 0) | (frames % 4 == 0), 0.0, 1.0))
     curves.add(9000.0, [rng.dirichlet(np.ones(7))] * 2, [True, None])
-    curves.add(9033.0, [rng.dirichlet(np.ones(7))], [None])
-    assert curves.attention.data()[1][-2:, 0].tolist()[0] == 0.5 and np.isnan(curves.attention.data()[1][-1, 0])
+    curves.add(9033.0, [rng.dirichlet(np.ones(7))], [None])  # pose unknown: not attentive, as in the summary
+    curves.add(9066.0, [rng.dirichlet(np.ones(7))])  # a detector without landmarks: attention unknown
+    assert curves.attention.data()[1][-3:-1, 0].tolist() == [0.5, 0.0] and np.isnan(curves.attention.data()[1][-1, 0])
 
     ring = RingBuffer(3, 1)
     for i in range(5):

@@ -17,6 +17,7 @@ from emolab.errors import SessionError
 from emolab.media import AdInfo
 from emolab.pipeline import FaceResult, FrameResult
 from emolab.pose import HeadPose
+from emolab.report.series import frame_curves, per_second
 from emolab.session import COLUMNS, SessionWriter, load_session, rebuild_summary, summary_for
 from emolab.session.metrics import compute_summary
 from emolab.session.store import ad_scenes
@@ -260,6 +261,10 @@ def test_attention_share_counts_frames_without_a_face_as_not_attentive(tmp_path)
     assert [s["attention_share"] for s in by_scene] == pytest.approx([1.0, 0.2, 0.2])
     assert [s["index"] for s in by_scene] == [1, 2, 3]
     assert summary["attentive_only"] == {"requested": False, "applied": False, "face_rows": 15}
+    # The report's curves follow the same rule: the last 3 frames (pose unknown) are not attentive.
+    curves = frame_curves(tl.in_phase("ad"))
+    assert curves.attention.tolist() == [1.0] * 6 + [0.0] * 4 + [0.5] * 2 + [0.0] * 3
+    assert per_second(tl, 1500.0)["attention"].tolist() == pytest.approx([0.6, 0.2])
 
 
 def test_attentive_only_computes_shares_and_eei_over_attentive_frames(tmp_path):

@@ -449,7 +449,8 @@ class MainWindow(QMainWindow):
         self._shown_latency_ms = (time.monotonic() - live.result.captured_at) * 1000.0
         log.debug("result latency %.0f ms, shown after %.0f ms", live.latency_ms, self._shown_latency_ms)
         faces = live.result.faces
-        self.curves.add(live.ad_ms, [f.smoothed for f in faces], [f.attentive for f in faces])
+        no_landmarks = faces and all(f.landmarks is None for f in faces)  # attention unknown, not 0
+        self.curves.add(live.ad_ms, [f.smoothed for f in faces], None if no_landmarks else [f.attentive for f in faces])
         self.preview.show_frame(live.preview, live.preview_scale, list(live.result.faces))
 
     def _on_error(self, exc: object) -> None:

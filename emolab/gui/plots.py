@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 from emolab.emotions import EMOTIONS, GROUPS, group_probabilities
 from emolab.gui.i18n import emotion_name, group_name
 from emolab.palette import ATTENTION_COLOR, EMOTION_COLORS, GROUP_COLORS
+from emolab.session.metrics import frame_attentive_share
 
 REDRAW_HZ = 25
 
@@ -111,7 +112,7 @@ class EmotionCurves(QWidget):
             connect="finite",
             stepMode="left",
             fillLevel=0.0,
-            brush=(15, 139, 141, 60),
+            brush=_translucent(ATTENTION_COLOR, 60),
         )
         for line in [*self.emotion_lines.values(), *self.group_lines.values(), self.attention_line]:
             line.setClipToView(True)
@@ -159,8 +160,9 @@ class EmotionCurves(QWidget):
         Args:
             ad_ms: the ad position of the frame.
             smoothed: the viewers' smoothed probabilities (none: a gap in the emotion curves).
-            attentive: per viewer, looking at the screen or not (None: unknown); no viewer
-                counts as not attentive. Omitted: attention unknown for the frame.
+            attentive: per viewer, looking at the screen or not (None: pose unknown, counted
+                as not attentive); no viewer counts as not attentive. Omitted: the detector
+                gives no landmarks, so attention is unknown.
         """
         t = ad_ms / 1000.0
         if smoothed:
@@ -170,7 +172,7 @@ class EmotionCurves(QWidget):
         else:
             self.emotions.append(t, np.full(len(EMOTIONS), np.nan))
             self.groups.append(t, np.full(len(GROUPS), np.nan))
-        self.attention.append(t, np.array([_attention_share(attentive)]))
+        self.attention.append(t, np.array([np.nan if attentive is None else frame_attentive_share(attentive)]))
         self._dirty = True
 
     def redraw(self) -> None:
@@ -192,14 +194,10 @@ class EmotionCurves(QWidget):
                 line.setData(t, v[:, j])
 
 
-def _attention_share(attentive: list[bool | None] | None) -> float:
-    """Share of a frame's viewers looking at the screen: 0 without viewers, NaN if all unknown."""
-    if attentive is None:
-        return float("nan")
-    if not attentive:
-        return 0.0
-    known = [a for a in attentive if a is not None]
-    return sum(known) / len(attentive) if known else float("nan")
+def _translucent(color: str, alpha: int) -> object:
+    c = pg.mkColor(color)
+    c.setAlpha(alpha)
+    return c
 
 
 def _legend_html(title: str, colors: dict[str, str]) -> str:

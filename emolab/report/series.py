@@ -212,8 +212,8 @@ def per_second(tl: Timeline, duration_ms: float) -> dict[str, np.ndarray]:
     attention = np.full(len(secs), np.nan)
     for s in range(len(secs)):
         values = frame_att[frame_bin == s]
-        if len(values) and np.isfinite(values).any():
-            attention[s] = float(np.nansum(values)) / len(values)
+        if len(values):
+            attention[s] = float(values.mean())  # NaN when attention is unknown
     return {"seconds": secs, "mean": mean, "face_rows": rows, "dominant_group": dominant, "attention": attention}
 
 

@@ -79,26 +79,25 @@ def face_time_share(tl: Timeline, duration_ms: float) -> float:
     return ad_time_shares(tl, duration_ms)[1]
 
 
+def frame_attentive_share(attentive: Sequence[bool | None]) -> float:
+    """One live frame's attentive share from its faces' flags, by :func:`frame_attention`'s rule."""
+    return sum(a is True for a in attentive) / len(attentive) if attentive else 0.0
+
+
 def frame_attention(tl: Timeline) -> np.ndarray:
     """Per processed frame of ``tl`` (see :func:`frame_starts`): the share of its faces attentive.
 
-    0 for a frame without a face; NaN where every face's attention is unknown (no pose), and
-    everywhere for a timeline without attention columns.
+    0 for a frame without a face; a face whose pose is unknown counts as not attentive (the
+    pose fit fails mostly on heads turned far away). NaN everywhere when the timeline does not
+    say where its faces looked (:func:`attention_known`).
     """
     starts = frame_starts(tl)
-    out = np.full(len(starts), np.nan)
-    if not tl.has_attention:
-        return out
-    ends = np.append(starts[1:], len(tl))
-    for i, (a, b) in enumerate(zip(starts, ends)):
-        face = tl.viewer_id[a:b] >= 0
-        known = tl.attentive[a:b][face]
-        known = known[np.isfinite(known)]
-        if not face.any():
-            out[i] = 0.0
-        elif len(known):
-            out[i] = float(np.sum(known == 1.0)) / int(face.sum())
-    return out
+    if len(starts) == 0 or not attention_known(tl):
+        return np.full(len(starts), np.nan)
+    face = tl.viewer_id >= 0
+    faces = np.add.reduceat(face.astype(np.int64), starts)
+    hits = np.add.reduceat((face & (tl.attentive == 1.0)).astype(np.int64), starts)
+    return hits / np.maximum(faces, 1)
 
 
 def attention_known(tl: Timeline) -> bool:
@@ -110,6 +109,17 @@ def attention_known(tl: Timeline) -> bool:
     return not face.any() or bool(np.isfinite(ad.attentive[face]).any())
 
 
+def _ad_frame_attention(tl: Timeline) -> tuple[np.ndarray, np.ndarray]:
+    """Ad time and attentive share of each processed ad frame."""
+    ad = tl.in_phase("ad")
+    return ad.ad_ms[frame_starts(ad)], frame_attention(ad)
+
+
+def _mean_within(t: np.ndarray, values: np.ndarray, start_ms: float, end_ms: float) -> float | None:
+    inside = (t >= start_ms) & (t <= end_ms)
+    return float(values[inside].mean()) if inside.any() else None
+
+
 def attention_share(tl: Timeline, start_ms: float = -np.inf, end_ms: float = np.inf) -> float | None:
     """Attentive share of the ad frames between ``start_ms`` and ``end_ms`` (ad time, inclusive).
 
@@ -117,19 +127,14 @@ def attention_share(tl: Timeline, start_ms: float = -np.inf, end_ms: float = np.
     """
     if not attention_known(tl):
         return None
-    ad = tl.in_phase("ad")
-    starts = frame_starts(ad)
-    t = ad.ad_ms[starts]
-    inside = (t >= start_ms) & (t <= end_ms)
-    if not inside.any():
-        return None
-    return float(np.nansum(frame_attention(ad)[inside])) / int(inside.sum())
+    return _mean_within(*_ad_frame_attention(tl), start_ms, end_ms)
 
 
 def attention_by_scene(tl: Timeline, scenes: Sequence[Span]) -> list[dict[str, Any]] | None:
     """``attention_share`` within each scene (a scene's end belongs to the next, except the last's)."""
     if not attention_known(tl):
         return None
+    t, values = _ad_frame_attention(tl)
     out = []
     for i, sc in enumerate(scenes):
         end = sc.end_ms if i == len(scenes) - 1 else np.nextafter(sc.end_ms, -np.inf)
@@ -138,7 +143,7 @@ def attention_by_scene(tl: Timeline, scenes: Sequence[Span]) -> list[dict[str, A
                 "index": sc.index,
                 "start_ms": sc.start_ms,
                 "end_ms": sc.end_ms,
-                "attention_share": attention_share(tl, sc.start_ms, end),
+                "attention_share": _mean_within(t, values, sc.start_ms, end),
             }
         )
     return out
