@@ -15,9 +15,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from emolab.errors import SourceError
-from emolab.media import grab_frames
+from emolab.errors import EmolabError, SourceError
+from emolab.media import frame_index_at, grab_frames
 from emolab.modelcards import sha256_of
+from emolab.report.series import shown_ms
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,28 @@ def find_ad(ad: dict[str, Any], near: Iterable[Path] = ()) -> tuple[Path | None,
         )
     log.warning(msg)
     return None, msg
+
+
+def attach_ad_frames(data: dict[str, Any], scenes: list[dict[str, Any]], ad_path: Path | None) -> dict[int, str]:
+    """Give each moment, look-away and scene of a report the ad frame it shows, and take them.
+
+    Sets ``frame_index`` on every card (and ``thumb_ms`` on scenes: half a second in, or the
+    middle of a shorter scene); returns frame index → thumbnail, empty without a readable ad.
+    """
+    fps = float(data["ad"].get("fps") or 30.0)
+    cards = [m for ms in [*data["moments"].values(), data["attention"]["look_aways"]] for m in ms]
+    for m in cards:
+        m["frame_index"] = frame_index_at(shown_ms(m), fps)
+    for s in scenes:
+        s["thumb_ms"] = s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2)
+        s["frame_index"] = frame_index_at(s["thumb_ms"], fps)
+    if ad_path is None:
+        return {}
+    try:
+        return ad_thumbnails(ad_path, [shown_ms(m) for m in cards] + [s["thumb_ms"] for s in scenes])
+    except EmolabError as exc:  # a report without thumbnails beats no report
+        log.warning("no ad thumbnails: %s", exc)
+        return {}
 
 
 def ad_thumbnails(path: Path, times_ms: Iterable[float]) -> dict[int, str]:

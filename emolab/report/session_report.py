@@ -12,10 +12,9 @@ import numpy as np
 from emolab import __version__
 from emolab.emotions import EMOTIONS, GROUP_KEYS, GROUPS, series_label
 from emolab.errors import EmolabError, SessionError
-from emolab.media import frame_index_at
 from emolab.palette import ATTENTION_COLOR, GROUP_COLORS, SERIES_COLORS
 from emolab.report import charts, html
-from emolab.report.adframes import ad_thumbnails, find_ad
+from emolab.report.adframes import attach_ad_frames, find_ad
 from emolab.report.scenes import MAD_K, MIN_SCENE_S, MIN_THRESHOLD, CutDetection, detect_scenes
 from emolab.report.series import (
     ATTENTION_WINDOW_S,
@@ -33,7 +32,6 @@ from emolab.report.series import (
     key_moments,
     look_away_moments,
     scene_stats,
-    shown_ms,
 )
 from emolab.session import quality
 from emolab.session.metrics import MIN_VIEWER_S, ad_time_shares, attention_by_scene, compute_summary
@@ -277,22 +275,7 @@ def build_session_report(
     }
     data["ad"]["found"] = str(ad_path) if ad_path else None
 
-    fps = float(data["ad"].get("fps") or 30.0)
-    thumbs: dict[int, str] = {}
-    if ad_path is not None:
-        times = [shown_ms(m) for ms in [*data["moments"].values(), data["attention"]["look_aways"]] for m in ms] + [
-            s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2) for s in scenes
-        ]
-        try:
-            thumbs = ad_thumbnails(ad_path, times)
-        except EmolabError as exc:
-            log.warning("no ad thumbnails: %s", exc)
-    for ms in [*data["moments"].values(), data["attention"]["look_aways"]]:
-        for m in ms:
-            m["frame_index"] = frame_index_at(shown_ms(m), fps)
-    for s in scenes:
-        s["thumb_ms"] = s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2)
-        s["frame_index"] = frame_index_at(s["thumb_ms"], fps)
+    thumbs = attach_ad_frames(data, scenes, ad_path)
 
     regions = (
         [charts.Region(s["start_ms"] / 1000.0, s["end_ms"] / 1000.0, f"S{s['index']}") for s in scenes]

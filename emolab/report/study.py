@@ -25,10 +25,9 @@ import numpy as np
 from emolab import __version__
 from emolab.emotions import EMOTIONS, GROUP_KEYS, GROUPS, group_key, series_label
 from emolab.errors import EmolabError, SessionError
-from emolab.media import frame_index_at
 from emolab.palette import ATTENTION_COLOR, GROUP_COLORS, SERIES_COLORS
 from emolab.report import charts, html
-from emolab.report.adframes import ad_thumbnails, find_ad
+from emolab.report.adframes import attach_ad_frames, find_ad
 from emolab.report.scenes import detect_scenes
 from emolab.report.series import (
     SERIES_NAMES,
@@ -38,7 +37,6 @@ from emolab.report.series import (
     mean_ci,
     per_second,
     scene_stats,
-    shown_ms,
 )
 from emolab.report.session_report import attention_cone, report_context
 from emolab.session.metrics import MIN_VIEWER_S, emonps_from_flags, face_time_share
@@ -451,22 +449,7 @@ def build_study_report(session_dirs: list[Path], out_dir: Path, attentive_only: 
             log.warning("scene detection failed: %s", exc)
     data["scenes"] = {"threshold": threshold, "list": scenes_list, "note": "" if scenes_list else ad_note}
     data["moments"] = key_moments(curves, duration_ms, data["reaction_delay_s"])
-    fps = float(data["ad"].get("fps") or 30.0)
-    for ms in [*data["moments"].values(), data["attention"]["look_aways"]]:
-        for m in ms:
-            m["frame_index"] = frame_index_at(shown_ms(m), fps)
-    for s in scenes_list:
-        s["thumb_ms"] = s["start_ms"] + min(500.0, (s["end_ms"] - s["start_ms"]) / 2)
-        s["frame_index"] = frame_index_at(s["thumb_ms"], fps)
-    thumbs: dict[int, str] = {}
-    if ad_path is not None:
-        times = [shown_ms(m) for ms in [*data["moments"].values(), data["attention"]["look_aways"]] for m in ms] + [
-            s["thumb_ms"] for s in scenes_list
-        ]
-        try:
-            thumbs = ad_thumbnails(ad_path, times)
-        except EmolabError as exc:
-            log.warning("no ad thumbnails: %s", exc)
+    thumbs = attach_ad_frames(data, scenes_list, ad_path)
 
     exports = write_exports(data, out_dir)
     data["exports"] = {k: p.name for k, p in exports.items()}
