@@ -25,8 +25,11 @@ from emolab.cli.main import main
 from emolab.errors import EmolabError
 from emolab.media import AdInfo
 from emolab.pipeline import FaceResult, FrameResult
+from emolab.pose import HeadPose
 from emolab.report import build_session_report, build_study_report
 from emolab.session import SessionWriter, load_session, rebuild_summary
+from emolab.session.store import METRIC_SETTINGS
+from emolab.settings import Settings
 
 AD = AdInfo("ad.mp4", "/nowhere/ad.mp4", 1000, "a" * 64, 2000.0, 10.0, 64, 48, 20)
 INPUTS = ("session.json", "timeline.csv")
@@ -44,8 +47,17 @@ def _frame(i: int) -> FrameResult:
     for v in range(0 if i < 3 else 1 if i < 12 else 2):
         p = np.full(7, 0.02, np.float32)
         p[(3, 4, 6)[(i // 4 + v) % 3]] = 0.88
+        attentive = None if i % 7 == 0 else i % 5 != 0  # looking, looking away, and pose unknown
         faces.append(
-            FaceResult(viewer_id=v + 1, box=(5.0 + 30 * v, 5.0, 30.0 + 30 * v, 30.0), score=0.9, probs=p, smoothed=p)
+            FaceResult(
+                viewer_id=v + 1,
+                box=(5.0 + 30 * v, 5.0, 30.0 + 30 * v, 30.0),
+                score=0.9,
+                probs=p,
+                smoothed=p,
+                pose=None if attentive is None else HeadPose(3.0 if attentive else 40.0, -2.0, 1.0),
+                attentive=attentive,
+            )
         )
     return FrameResult(i, i * 100.0, time.monotonic(), (64, 48), tuple(faces), {})
 
@@ -60,7 +72,7 @@ def good(tmp_path_factory) -> Path:  # noqa: ANN001
         AD,
         {"kind": "test"},
         {"detector": {"name": "d"}, "classifier": {"name": "c"}},
-        {"emonps_k": 0.5, "trace_min_s": 0.3, "reaction_delay_s": 0.5},
+        {k: getattr(Settings(), k) for k in METRIC_SETTINGS},  # every setting the readers read back
         calibration_s=0.2,
         folder=folder,
     )
@@ -271,10 +283,23 @@ def test_damaged_session_json_never_crashes_a_reader(good, data):
         check_every_reader(folder, good, Path(tmp))
 
 
+@pytest.mark.parametrize("value", ["wide", None, 0.0, [25]])
+def test_a_damaged_recorded_setting_is_named_by_every_reader(good, tmp_path, value):
+    folder = _copy(good, str(tmp_path))
+    meta = json.loads((folder / "session.json").read_text())
+    meta["settings"]["attention_yaw_deg"] = value
+    (folder / "session.json").write_text(json.dumps(meta))
+    with pytest.raises(EmolabError, match="attention_yaw_deg"):
+        load_session(folder)
+    code, err = run_cli(["aggregate", str(good), str(folder), "--out", str(tmp_path / "study")])
+    assert code == 2 and "attention_yaw_deg" in err, err
+
+
 def test_the_sound_session_reads_everywhere(good, tmp_path):
     """The property's baseline: undamaged, every reader works (so the property is not vacuous)."""
     folder = shutil.copytree(good, tmp_path / "s")
-    assert len(load_session(folder).timeline) > 30
+    session = load_session(folder)
+    assert len(session.timeline) > 30 and 0 < session.summary["attention_share"] < 1  # attention is read too
     assert build_session_report(folder, out=tmp_path / "r.html").is_file()
     assert build_study_report([good, folder], tmp_path / "study").is_file()
     assert run_cli(["summary", "--rebuild", str(folder)])[0] == 0

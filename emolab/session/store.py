@@ -23,13 +23,13 @@ import numpy as np
 
 from emolab import __version__
 from emolab.emotions import EMOTIONS
-from emolab.errors import EmolabError, SessionError
+from emolab.errors import EmolabError, SessionError, SettingsError
 from emolab.media import AdInfo
 from emolab.pipeline import FrameResult
 from emolab.session.metrics import compute_summary
 from emolab.session.quality import session_warnings
 from emolab.session.timeline import COLUMNS, POSE_COLUMNS, Timeline, format_row, phase_of, read_timeline
-from emolab.settings import MAX_REACTION_DELAY_S, Settings
+from emolab.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -41,11 +41,15 @@ FORMAT_VERSION = 1
 #: No ad lasts a day: a longer duration in session.json is damage.
 MAX_AD_MS = 24 * 3600 * 1000.0
 #: Settings the numbers of a session depend on, with the range a session may hold.
-RECORDED_SETTINGS: dict[str, tuple[float, float]] = {
-    "emonps_k": (0.2, 1.0),
-    "trace_min_s": (0.0, 3600.0),
-    "reaction_delay_s": (0.0, MAX_REACTION_DELAY_S),
-}
+# The settings a session's numbers are computed with, read back from its session.json.
+METRIC_SETTINGS = (
+    "emonps_k",
+    "trace_min_s",
+    "reaction_delay_s",
+    "attention_yaw_deg",
+    "attention_pitch_deg",
+    "attentive_only",
+)
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
@@ -286,11 +290,11 @@ def _meta_problems(meta: dict[str, Any]) -> list[str]:
         v is not None and not isinstance(v, dict) for v in meta["models"].values()
     ):
         problems.append("each model in models must be an object")
-    recorded = meta.get("settings") or {}
-    if isinstance(recorded, dict):
-        for name, (low, high) in RECORDED_SETTINGS.items():
-            if name in recorded and not _is_number(recorded[name], low, high):
-                problems.append(f"setting {name} must be a number between {low:g} and {high:g}")
+    if isinstance(meta.get("settings") or {}, dict):
+        try:
+            recorded_settings(meta)
+        except SettingsError as exc:
+            problems.append(str(exc))
     check = meta.get("ad_face_check")
     if check is not None and not (
         isinstance(check, dict)
@@ -324,10 +328,19 @@ def load_session(folder: str | Path) -> Session:
     return Session(folder=folder, meta=meta, timeline=timeline, summary=summary)
 
 
-def recorded_setting(meta: dict[str, Any], name: str) -> float:
-    """A numeric setting as the session was recorded with it (today's default if absent)."""
+def recorded_settings(meta: dict[str, Any]) -> Settings:
+    """The :data:`METRIC_SETTINGS` a session was recorded with (today's defaults where absent).
+
+    Raises:
+        SettingsError: a recorded value of the wrong type or out of range.
+    """
     recorded = meta.get("settings") or {}
-    return float(recorded.get(name, getattr(Settings(), name)))
+    return Settings.from_mapping({k: recorded[k] for k in METRIC_SETTINGS if k in recorded})
+
+
+def recorded_setting(meta: dict[str, Any], name: str) -> float:
+    """One of the :data:`METRIC_SETTINGS` as the session was recorded with it."""
+    return getattr(recorded_settings(meta), name)
 
 
 class MetricSettings(NamedTuple):
@@ -345,12 +358,9 @@ def metric_settings(meta: dict[str, Any], attentive_only: bool | None = None) ->
         meta: the session's ``session.json``.
         attentive_only: overrides the recorded ``attentive_only`` (None keeps it).
     """
-    if attentive_only is None:
-        recorded = (meta.get("settings") or {}).get("attentive_only", Settings().attentive_only)
-        attentive_only = str(recorded).lower() in ("true", "1")
-    return MetricSettings(
-        recorded_setting(meta, "emonps_k"), recorded_setting(meta, "trace_min_s"), bool(attentive_only)
-    )
+    recorded = recorded_settings(meta)
+    only = recorded.attentive_only if attentive_only is None else bool(attentive_only)
+    return MetricSettings(recorded.emonps_k, recorded.trace_min_s, only)
 
 
 def ad_scenes(meta: dict[str, Any], near: list[Path]) -> list[Any] | None:
