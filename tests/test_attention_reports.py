@@ -16,10 +16,9 @@ from emolab.analysis import analyze_video
 from emolab.cli.main import main
 from emolab.demo import make_demo_ad
 from emolab.media import read_frame_at
-from emolab.report import build_session_report, build_study_report
+from emolab.report import build_session_report, build_study_report, rebuild_with_scenes
 from emolab.report.adframes import THUMB_SIDE, decode_data_uri
 from emolab.report.html import read_data
-from emolab.session import rebuild_summary
 from emolab.session.metrics import compute_summary
 from emolab.session.timeline import COLUMNS_WITHOUT_POSE, read_timeline
 from emolab.settings import Settings
@@ -123,7 +122,7 @@ def test_session_report_shows_attention_and_when_the_respondent_looked_away(sess
         assert s["attention_share"] == by_scene["attention_share"] == pytest.approx(sum(inside) / len(inside))
     written = json.loads((folder / "summary.json").read_text())
     assert written["attention_by_scene"] is None, "closing the session did not decode the ad"
-    rebuilt = rebuild_summary(folder, with_scenes=True)  # `emolab summary --rebuild`
+    rebuilt = rebuild_with_scenes(folder)  # `emolab summary --rebuild`
     assert rebuilt["attention_by_scene"] == summary["attention_by_scene"], "summary.json finds the ad's scenes too"
 
     # --attentive-only: shares and EEI over attentive face rows only, stated on the page.

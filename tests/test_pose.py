@@ -16,7 +16,7 @@ from emolab.capture.sources import Frame
 from emolab.demo import make_demo_ad
 from emolab.pipeline import Pipeline
 from emolab.pose import AttentionJudge, HeadPose, PoseSmoother, estimate_pose, project_model
-from emolab.session import rebuild_summary
+from emolab.report import rebuild_with_scenes
 from emolab.settings import Settings
 from emolab.tracking.tracker import ViewerTracker
 from tests.conftest import VIDEOS, YUNET, need_shared, turn_head, write_video
@@ -195,7 +195,7 @@ def test_no_face_is_never_attentive(tmp_path, mtcnn_pipeline, ad6):
     rows = _rows(folder)
     assert rows and all(r["viewer_id"] == "" and r["attentive"] == "" and r["yaw"] == "" for r in rows)
     assert summary["attention_share"] == 0.0
-    by_scene = rebuild_summary(folder, with_scenes=True)["attention_by_scene"]
+    by_scene = rebuild_with_scenes(folder)["attention_by_scene"]
     assert by_scene and all(s["attention_share"] in (0.0, None) for s in by_scene)
 
 

@@ -18,9 +18,9 @@ from emolab.media import AdInfo
 from emolab.pipeline import FaceResult, FrameResult
 from emolab.pose import HeadPose
 from emolab.report.series import frame_curves, per_second
+from emolab.report.session_report import ad_scenes, rebuild_with_scenes
 from emolab.session import COLUMNS, SessionWriter, load_session, rebuild_summary, summary_for
 from emolab.session.metrics import compute_summary
-from emolab.session.store import ad_scenes
 from tests.conftest import REPO
 
 AD = AdInfo("ad.mp4", "/x/ad.mp4", 10, "0" * 64, 1500.0, 10.0, 64, 48, 15)
@@ -199,7 +199,7 @@ def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips, classifier
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
     assert json.loads((out / "session.json").read_text())["status"] == "recording"
-    summary = rebuild_summary(out, with_scenes=True)
+    summary = rebuild_with_scenes(out)
     assert summary["frames_total"] >= written_before_kill >= 4
     session = load_session(out)
     assert summary_for(session.meta, session.timeline, ad_scenes(session.meta, near=[out])) == summary

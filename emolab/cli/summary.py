@@ -17,10 +17,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from emolab.session import load_session, rebuild_summary, summary_for
+    from emolab.session import load_session, summary_for
 
     if args.rebuild:
-        summary = rebuild_summary(args.session, with_scenes=True)
+        from emolab.report import rebuild_with_scenes
+
+        summary = rebuild_with_scenes(args.session)
     else:
         session = load_session(args.session)
         summary = session.summary or summary_for(session.meta, session.timeline)

@@ -6,7 +6,7 @@ that open offline in any browser, with their numbers embedded as JSON.
 
 from __future__ import annotations
 
-from emolab.report.session_report import build_session_report
+from emolab.report.session_report import build_session_report, rebuild_with_scenes
 from emolab.report.study import build_study_report
 
-__all__ = ["build_session_report", "build_study_report"]
+__all__ = ["build_session_report", "build_study_report", "rebuild_with_scenes"]

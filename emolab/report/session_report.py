@@ -35,7 +35,15 @@ from emolab.report.series import (
 )
 from emolab.session import quality
 from emolab.session.metrics import MIN_VIEWER_S, ad_time_shares, attention_by_scene, compute_summary
-from emolab.session.store import Session, load_session, metric_settings, recorded_setting, summary_for
+from emolab.session.store import (
+    Session,
+    load_session,
+    metric_settings,
+    read_meta,
+    rebuild_summary,
+    recorded_setting,
+    summary_for,
+)
 from emolab.session.timeline import Timeline
 
 log = logging.getLogger(__name__)
@@ -239,6 +247,19 @@ def _scenes_or_none(ad_path: Path | None) -> tuple[CutDetection | None, str]:
     except EmolabError as exc:  # a report without scenes beats no report
         log.warning("scene detection failed: %s", exc)
         return None, str(exc)
+
+
+def ad_scenes(meta: dict[str, Any], near: list[Path]) -> list[Any] | None:
+    """The scenes of the session's ad when its file is found (checked by sha256), else None."""
+    path, _ = find_ad(meta["ad"], near=near)
+    detection, _ = _scenes_or_none(path)
+    return list(detection.scenes) if detection else None
+
+
+def rebuild_with_scenes(session_dir: Path) -> dict[str, Any]:
+    """``rebuild_summary`` with ``attention_by_scene`` filled when the ad is found (``summary --rebuild``)."""
+    session_dir = Path(session_dir)
+    return rebuild_summary(session_dir, ad_scenes(read_meta(session_dir), near=[session_dir]))
 
 
 def fmt_time(t_s: float) -> str:

@@ -23,7 +23,7 @@ import numpy as np
 
 from emolab import __version__
 from emolab.emotions import EMOTIONS
-from emolab.errors import EmolabError, SessionError, SettingsError
+from emolab.errors import SessionError, SettingsError
 from emolab.media import AdInfo
 from emolab.pipeline import FrameResult
 from emolab.session.metrics import compute_summary
@@ -363,22 +363,6 @@ def metric_settings(meta: dict[str, Any], attentive_only: bool | None = None) ->
     return MetricSettings(recorded.emonps_k, recorded.trace_min_s, only)
 
 
-def ad_scenes(meta: dict[str, Any], near: list[Path]) -> list[Any] | None:
-    """The scenes of the session's ad when its file is found (checked by sha256), else None."""
-    # Imported here: the report package builds on sessions, not the other way round.
-    from emolab.report.adframes import find_ad
-    from emolab.report.scenes import detect_scenes
-
-    path, _ = find_ad(meta["ad"], near=near)
-    if path is None:
-        return None
-    try:
-        return list(detect_scenes(path).scenes)
-    except EmolabError as exc:
-        log.warning("no scenes for the attention summary: %s", exc)
-        return None
-
-
 def summary_for(
     meta: dict[str, Any], timeline: Timeline, scenes: list[Any] | None = None, attentive_only: bool | None = None
 ) -> dict[str, Any]:
@@ -386,7 +370,7 @@ def summary_for(
 
     Holds the metrics (:func:`~emolab.session.metrics.compute_summary`) and the session's
     data-quality ``warnings`` (:func:`~emolab.session.quality.session_warnings`).
-    ``attention_by_scene`` is filled when the ad's ``scenes`` are given (see :func:`ad_scenes`),
+    ``attention_by_scene`` is filled when the ad's ``scenes`` are given (the report package finds them),
     else None. ``attentive_only`` overrides the recorded setting (None keeps it).
     """
     k, trace_min_s, only_attentive = metric_settings(meta, attentive_only)
@@ -395,16 +379,15 @@ def summary_for(
     return summary
 
 
-def rebuild_summary(folder: str | Path, with_scenes: bool = False) -> dict[str, Any]:
+def rebuild_summary(folder: str | Path, scenes: list[Any] | None = None) -> dict[str, Any]:
     """Recompute ``summary.json`` from ``timeline.csv`` (after a crash, or to check it).
 
-    ``with_scenes`` also cuts the ad into scenes for ``attention_by_scene`` (when its file is
-    found). That decodes the whole ad, so closing a session does not do it: stopping a
-    screening or finishing an analysis stays instant.
+    ``attention_by_scene`` needs the ad's ``scenes`` (see
+    :func:`emolab.report.session_report.rebuild_with_scenes`). Cutting the ad into scenes decodes
+    all of it, so closing a session does not do it: stopping a screening or finishing an
+    analysis stays instant.
     """
     folder = Path(folder)
-    meta = read_meta(folder)
-    scenes = ad_scenes(meta, near=[folder]) if with_scenes else None
-    summary = summary_for(meta, read_timeline(folder / TIMELINE_FILE), scenes)
+    summary = summary_for(read_meta(folder), read_timeline(folder / TIMELINE_FILE), scenes)
     write_json_atomic(folder / SUMMARY_FILE, summary)
     return summary
