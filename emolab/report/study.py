@@ -39,7 +39,7 @@ from emolab.report.series import (
     scene_stats,
 )
 from emolab.report.session_report import attention_cone, report_context
-from emolab.session.metrics import MIN_VIEWER_S, emonps_from_flags, face_time_share
+from emolab.session.metrics import MIN_VIEWER_S, ad_time_shares, emonps_from_flags
 from emolab.session.store import SESSION_FILE, Session, load_session, metric_settings, recorded_setting, summary_for
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def _respondent(session: Session, duration_ms: float, attentive_only: bool | Non
     summary = summary_for(session.meta, session.timeline, attentive_only=attentive_only)
     e = summary["emonps"]
     counted = e["respondents"] > 0  # at least one viewer seen for MIN_VIEWER_S
-    face_share = face_time_share(session.timeline, duration_ms)
+    face_share = ad_time_shares(session.timeline, duration_ms)[1]
     return {
         "folder": session.folder.name,
         "respondent": session.respondent,

@@ -74,11 +74,6 @@ def ad_time_shares(tl: Timeline, duration_ms: float) -> tuple[float, float]:
     return float(min(1.0, dt.sum() / duration_ms)), float(min(1.0, dt[has_face].sum() / duration_ms))
 
 
-def face_time_share(tl: Timeline, duration_ms: float) -> float:
-    """Share of the ad's duration during which a face was seen (see :func:`ad_time_shares`)."""
-    return ad_time_shares(tl, duration_ms)[1]
-
-
 def frame_attentive_share(attentive: Sequence[bool | None]) -> float:
     """One live frame's attentive share from its faces' flags, by :func:`frame_attention`'s rule."""
     return sum(a is True for a in attentive) / len(attentive) if attentive else 0.0
