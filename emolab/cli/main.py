@@ -43,14 +43,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def with_default_command(argv: Sequence[str]) -> list[str]:
+    """``argv`` with ``gui`` put where no command is named: the window is the default command.
+
+    After any ``-v``/``--verbose``, nothing or a window option (``emolab --demo``) means the
+    window; ``-h``, ``--help`` and ``--version`` keep their own meaning. scripts/run.sh applies
+    the same rule to decide whether to look for a screen.
+    """
+    argv = list(argv)
+    i = 0
+    while i < len(argv) and argv[i] in ("-v", "--verbose"):
+        i += 1
+    if i == len(argv) or argv[i].startswith("-") and argv[i] not in ("-h", "--help", "--version"):
+        argv.insert(i, "gui")
+    return argv
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or argv[0].startswith("-") and argv[0] not in ("-h", "--help", "--version", "-v", "--verbose"):
-        argv = ["gui", *argv]
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.command is None:
-        args = parser.parse_args(["gui"])
+    argv = with_default_command(sys.argv[1:] if argv is None else argv)
+    args = build_parser().parse_args(argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.WARNING,
         format="%(levelname)s %(name)s: %(message)s",
