@@ -58,6 +58,20 @@ def test_summary_into_a_closed_pipe_is_quiet(session):
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
 
 
+def test_a_broken_pipe_that_is_not_stdout_is_an_error(tmp_path):
+    """Only a closed stdout ends quietly; a pipe broken elsewhere (a worker gone) shows its traceback."""
+    code = (
+        "import sys, emolab.cli.summary as summary\n"
+        "def run(args):\n"
+        "    raise BrokenPipeError(32, 'Broken pipe')  # as a worker process's pipe would\n"
+        "summary.run = run\n"
+        "from emolab.cli.main import main\n"
+        f"sys.exit(main(['summary', {str(tmp_path)!r}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=120)
+    assert done.returncode == 1 and "BrokenPipeError" in done.stderr, (done.returncode, done.stderr)
+
+
 def test_bogus_detector_setting_is_a_clear_error():
     done = subprocess.run(
         [sys.executable, "-m", "emolab", "models"],

@@ -6,6 +6,7 @@ import argparse
 import importlib
 import logging
 import os
+import select
 import sys
 from collections.abc import Sequence
 
@@ -77,11 +78,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("emolab: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
+        if not _stdout_reader_gone():
+            raise  # a broken pipe elsewhere (a worker process, a socket) is a real error
         # The reader went away (`emolab summary DIR | head -1`): stop quietly, like a tool killed
         # by SIGPIPE, and point stdout at nothing so the interpreter's last flush cannot fail.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 128 + 13  # SIGPIPE
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether stdout is a pipe that nobody reads any more.
+
+    Flushing again cannot tell: the failed write already dropped what it held. On Linux a pipe
+    without a reader polls as an error. Elsewhere (untested) any broken pipe is taken for
+    stdout's, as in Python's documentation on SIGPIPE.
+    """
+    if not sys.platform.startswith("linux"):
+        return True
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+    except (OSError, ValueError):  # stdout is no file (replaced, closed)
+        return False
+    return any(events & (select.POLLERR | select.POLLHUP) for _, events in poller.poll(0))
 
 
 if __name__ == "__main__":
