@@ -134,12 +134,12 @@ def test_staged_models_have_onnx_defaults_and_no_pytorch_weights(tmp_path) -> No
     """What the build puts in the bundle (scripts/stage_models.py, which pyinstaller.spec calls)."""
     sys.path.insert(0, str(REPO / "scripts"))
     try:
-        from stage_models import TORCH_WEIGHTS, stage
+        from stage_models import stage
     finally:
         sys.path.remove(str(REPO / "scripts"))
     from emolab.classification import select_classifier_card
     from emolab.detection import select_detector_card
-    from emolab.runtime import model_packages
+    from emolab.runtime import TORCH_WEIGHTS, model_packages
 
     folder = stage(REPO / "models", tmp_path / "app-models")
     assert not [p for p in folder.iterdir() if p.suffix in TORCH_WEIGHTS]
