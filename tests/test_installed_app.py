@@ -104,6 +104,7 @@ def test_demo_photo_comes_from_the_bundle_when_frozen(tmp_path, monkeypatch) -> 
     shipped = cv2.cvtColor(data.astronaut(), cv2.COLOR_RGB2BGR)
     assert np.array_equal(astronaut_face(), shipped), "the file read directly is scikit-image's astronaut()"
 
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
     monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
     with pytest.raises(SourceError, match="demo photograph"):
         astronaut_face()

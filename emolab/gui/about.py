@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (
 from emolab import __version__
 from emolab.gui.i18n import resources_dir
 from emolab.notices import LICENSE_NAME, license_text, third_party_notices
+from emolab.runtime import app_root, is_frozen
 
 ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
 
@@ -64,7 +65,8 @@ class AboutDialog(QDialog):
         title = QLabel(f"<h2>emolab {__version__}</h2>")
         title.setObjectName("about_title")
         settings_file = QSettings().fileName()
-        where = Path(sys.executable).parent if getattr(sys, "frozen", False) else Path(__file__).resolve().parents[2]
+        # The installed app's folder is the executable's (its data lies in _internal/ below it).
+        where = Path(sys.executable).parent if is_frozen() else app_root()
         self.summary = QLabel(
             "<p>"
             + self.tr("Facial-emotion measurement for advertising test screenings: offline, on an ordinary CPU.")
