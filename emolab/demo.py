@@ -9,13 +9,13 @@ instead of scikit-image (``demo/astronaut.png`` in its bundle).
 from __future__ import annotations
 
 import importlib.util
-import sys
 from pathlib import Path
 
 import cv2
 import numpy as np
 
 from emolab.errors import SourceError
+from emolab.runtime import app_root, is_frozen
 
 SCENES = (
     ((40, 90, 200), "Meet the product"),
@@ -56,9 +56,8 @@ def make_demo_ad(path: Path, seconds: float = 8.0, fps: float = 25.0, size: tupl
 
 def astronaut_path() -> Path:
     """The astronaut photograph: in the installed app's bundle, else in scikit-image's data folder."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "demo" / "astronaut.png"
+    if is_frozen():
+        return app_root() / "demo" / "astronaut.png"
     spec = importlib.util.find_spec("skimage")  # found, not imported: scikit-image imports slowly
     if spec is None or spec.origin is None:
         raise SourceError("the demo needs scikit-image's astronaut photograph: run 'bash scripts/setup.sh'")

@@ -14,8 +14,6 @@ from emolab.modelcards import uncarded_files
 from emolab.runtime import unavailable_reason
 from emolab.settings import Settings
 
-TASKS = ("detector", "classifier")
-
 
 def model_inventory(settings: Settings) -> dict[str, Any]:
     """Every card with its state, and what ``settings.detector`` / ``settings.classifier`` select.

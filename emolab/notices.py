@@ -19,6 +19,7 @@ from pathlib import Path
 
 from emolab import __version__
 from emolab.modelcards import discover_cards
+from emolab.runtime import app_root
 
 NOTICES_FILE = "THIRD_PARTY_NOTICES.txt"
 LICENSE_NAME = "AGPL-3.0-or-later"
@@ -48,19 +49,9 @@ DEMO_PHOTO_NOTICE = (
 )
 
 
-def _repo_root() -> Path:
-    return Path(__file__).resolve().parent.parent
-
-
-def _frozen_root() -> Path | None:
-    root = getattr(sys, "_MEIPASS", None)
-    return Path(root) if root else None
-
-
 def license_text() -> str:
     """Emolab's own licence (the GNU AGPL v3 text), from the bundle or the source checkout."""
-    root = _frozen_root() or _repo_root()
-    path = root / "LICENSE"
+    path = app_root() / "LICENSE"
     if path.is_file():
         return path.read_text(encoding="utf-8")
     try:
@@ -75,9 +66,9 @@ def license_text() -> str:
 
 def third_party_notices() -> str:
     """The notices the About dialog shows: the bundle's file, else made for this installation."""
-    root = _frozen_root()
-    if root is not None and (root / NOTICES_FILE).is_file():
-        return (root / NOTICES_FILE).read_text(encoding="utf-8")
+    bundled = app_root() / NOTICES_FILE  # the build writes it into the bundle, never the checkout
+    if bundled.is_file():
+        return bundled.read_text(encoding="utf-8")
     from emolab.settings import default_models_dir
 
     return notices_text(
@@ -109,7 +100,7 @@ def _declared_requirements() -> list[str]:
     From pyproject.toml in a source checkout (an editable install's metadata is only as new as
     its last ``pip install``), else from the installed metadata.
     """
-    pyproject = _repo_root() / "pyproject.toml"
+    pyproject = app_root() / "pyproject.toml"
     if pyproject.is_file():
         import tomllib
 

@@ -49,6 +49,17 @@ def is_frozen() -> bool:
     return bool(getattr(sys, "frozen", False))
 
 
+def app_root() -> Path:
+    """The folder holding emolab's data files: the installed app's bundle, else the source checkout.
+
+    PyInstaller points ``sys._MEIPASS`` at the folder its datas land in; pyinstaller.spec puts
+    ``models/``, ``resources/``, ``demo/``, ``LICENSE`` and ``THIRD_PARTY_NOTICES.txt`` there,
+    where a checkout has them (but ``demo/``: a checkout reads the photograph from scikit-image).
+    """
+    bundle = getattr(sys, "_MEIPASS", None)
+    return Path(bundle) if bundle else Path(__file__).resolve().parent.parent
+
+
 def missing_packages(modules: Iterable[str]) -> list[str]:
     """The modules of ``modules`` that cannot be imported here (found without importing them).
 

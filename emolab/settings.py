@@ -5,12 +5,12 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
-import sys
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
 from emolab.errors import SettingsError
+from emolab.runtime import app_root
 
 ENV_PREFIX = "EMOLAB_"
 #: Settings renamed since an earlier release: old name -> new name (old files keep loading).
@@ -23,13 +23,10 @@ MAX_REACTION_DELAY_S = 3.0
 def default_models_dir() -> Path:
     """The folder holding model files and their cards.
 
-    A frozen app keeps it beside its bundle; a source checkout or an editable install uses
-    the repository's ``models/``.
+    The installed app's bundle has it; a source checkout or an editable install uses the
+    repository's ``models/``.
     """
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "models"
-    return Path(__file__).resolve().parent.parent / "models"
+    return app_root() / "models"
 
 
 def default_sessions_dir() -> Path:

@@ -5,13 +5,22 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The window needs a screen. Say so before anything else (Qt would abort later with a
-# misleading hint about missing xcb libraries).
-wants_window=0
-case "${1:-}" in
-  "" | gui) wants_window=1 ;;
-  -h | --help | --version | -v | --verbose) ;;
-  -*) wants_window=1 ;;  # window options without a command open the window
+# The window needs a screen. Say so before minutes of set-up (Qt would abort later with a
+# misleading hint about missing xcb libraries). Whether a window opens follows emolab's own
+# rule (with_default_command in emolab/cli/main.py): after any -v, nothing, `gui` or a window
+# option opens it; a command does not, nor does asking for help or the version.
+wants_window=1
+first=""
+for arg in "$@"; do
+  case "$arg" in
+    -h | --help | --version) wants_window=0 ;;
+    -v | --verbose) ;;
+    *) [ -n "$first" ] || first=$arg ;;
+  esac
+done
+case "$first" in
+  "" | gui | -*) ;;
+  *) wants_window=0 ;;
 esac
 qpa="${QT_QPA_PLATFORM:-xcb}"
 if [ "$wants_window" = 1 ] && [ "$(uname -s)" = Linux ] && [ -z "${DISPLAY:-}" ] \

@@ -26,7 +26,9 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 . .venv/bin/activate
-if ! python -c "import emolab, torch, onnxruntime, PySide6.QtMultimedia, pytestqt, hypothesis, ray" >/dev/null 2>&1 \
+# Found, not imported: importing torch, Ray and Qt costs seconds on every run.sh/test.sh.
+if ! python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in sys.argv[1:]))" \
+     emolab torch onnxruntime PySide6.QtMultimedia pytestqt hypothesis ray >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.emolab-installed ] || [ constraints.txt -nt .venv/.emolab-installed ]; then
   echo "Installing Python packages into .venv (first run takes a few minutes)"
   python -m pip install -q --upgrade pip

@@ -22,7 +22,6 @@ from emolab.gui import app as gui_app  # noqa: E402,F401 - fixes the Qt environm
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 VIDEOS = SHARED / "data" / "videos"
-ZOO_FER = SHARED / "models" / "reference" / "facial_expression_recognition_mobilefacenet_2022july_int8.onnx"
 
 #: Messages Qt prints on machines without audio, GPU or window manager; not failures.
 QT_LOG_IGNORE = (
@@ -46,11 +45,6 @@ def shared_file(path: Path) -> Path:
     if not path.exists():
         pytest.skip(f"{path} is absent: this check needs ../shared beside the checkout")
     return path
-
-
-def gui_classifier() -> str:
-    """The shipped default classifier: the window tests exercise what users get."""
-    return "auto"
 
 
 @pytest.fixture(name="make_window")

@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
+from tests.conftest import REPO
 from tests.conftest_gui import QT_LOG_IGNORE, make_window_fixture  # noqa: F401
 
 # The offscreen platform cannot raise a window (the dialog is raised when asked for again).
@@ -54,7 +59,7 @@ def test_help_menu_opens_about_with_version_licence_and_notices(make_window, qtb
 def test_application_icon_has_every_size_a_desktop_asks_for() -> None:
     from PySide6.QtCore import QSize
 
-    from emolab.gui.about import app_icon
+    from emolab.gui.icons import app_icon
 
     icon = app_icon()
     assert not icon.isNull()
@@ -64,3 +69,16 @@ def test_application_icon_has_every_size_a_desktop_asks_for() -> None:
     corner, centre = image.pixelColor(0, 0), image.pixelColor(24, 30)
     assert corner.alpha() == 0, "rounded corners are transparent"
     assert centre.alpha() == 255
+
+
+def test_starting_the_app_leaves_the_about_dialog_and_notices_unloaded() -> None:
+    """The icon comes without the About dialog: it and the notices load only when asked for."""
+    code = (
+        "import sys; from emolab.gui.app import create_application; app = create_application([]); "
+        "assert not app.windowIcon().isNull(); "
+        "print(sorted(m for m in ('emolab.gui.about', 'emolab.notices') if m in sys.modules))"
+    )
+    env = {**os.environ, "PYTHONPATH": str(REPO), "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

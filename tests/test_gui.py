@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest_gui import QT_LOG_IGNORE, VIDEOS, gui_classifier, make_window_fixture, shared_file  # noqa: F401
+from tests.conftest_gui import QT_LOG_IGNORE, VIDEOS, make_window_fixture, shared_file  # noqa: F401
 
 pytestmark = pytest.mark.qt_log_ignore(*QT_LOG_IGNORE)
 
@@ -123,8 +123,6 @@ def test_demo_screening_with_calibration(make_window, qtbot, tmp_path) -> None: 
         "--demo",
         "--demo-folder",
         str(tmp_path / "demo"),
-        "--classifier",
-        gui_classifier(),
         "--calibration",
         "1",
         "--autostart",
@@ -169,8 +167,6 @@ def test_pause_keeps_ad_time_and_timeline_consistent(make_window, qtbot, tmp_pat
         "--respondent",
         "P1",
         "--consent",
-        "--classifier",
-        gui_classifier(),
         "--autostart",
         "--stop-after",
         "6",
@@ -222,7 +218,7 @@ def test_report_actions_build_real_reports(make_window, tmp_path, monkeypatch) -
     ad = make_demo_ad(tmp_path / "ad.mp4", seconds=2.0)
     camera = make_demo_camera(tmp_path / "cam.mp4", seconds=2.0, fps=5.0)
     sessions = tmp_path / "sessions"
-    settings = Settings(sessions_dir=sessions, classifier=gui_classifier())
+    settings = Settings(sessions_dir=sessions)
     session, _ = analyze_video(ad, camera, settings, out=sessions / "s1")
     window = make_window(show=False)
     window.last_outcome = SessionOutcome(session, "complete", "")
@@ -278,8 +274,6 @@ def test_screening_single_face_against_real_ad(make_window, qtbot, tmp_path) -> 
         "--respondent",
         "R001",
         "--consent",
-        "--classifier",
-        gui_classifier(),
         "--autostart",
         "--stop-after",
         "4",
@@ -317,8 +311,6 @@ def test_camera_lost_mid_session_saves_what_was_recorded(make_window, qtbot, tmp
         "--respondent",
         "R002",
         "--consent",
-        "--classifier",
-        gui_classifier(),
         "--autostart",
         "--stop-after",
         "20",
@@ -449,8 +441,6 @@ def test_kiosk_command_runs_a_screening_and_quits(tmp_path) -> None:
         "--demo",
         "--demo-folder",
         str(tmp_path / "demo"),
-        "--classifier",
-        gui_classifier(),
         "--autostart",
         "--stop-after",
         "2",
@@ -473,8 +463,6 @@ def test_stop_while_models_load_leaves_no_session(make_window, qtbot, tmp_path) 
         "--respondent",
         "C1",
         "--consent",
-        "--classifier",
-        gui_classifier(),
         "--sessions-dir",
         str(tmp_path / "sessions"),
     )

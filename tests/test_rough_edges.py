@@ -58,6 +58,20 @@ def test_summary_into_a_closed_pipe_is_quiet(session):
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
 
 
+def test_a_broken_pipe_that_is_not_stdout_is_an_error(tmp_path):
+    """Only a closed stdout ends quietly; a pipe broken elsewhere (a worker gone) shows its traceback."""
+    code = (
+        "import sys, emolab.cli.summary as summary\n"
+        "def run(args):\n"
+        "    raise BrokenPipeError(32, 'Broken pipe')  # as a worker process's pipe would\n"
+        "summary.run = run\n"
+        "from emolab.cli.main import main\n"
+        f"sys.exit(main(['summary', {str(tmp_path)!r}]))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=ENV, timeout=120)
+    assert done.returncode == 1 and "BrokenPipeError" in done.stderr, (done.returncode, done.stderr)
+
+
 def test_bogus_detector_setting_is_a_clear_error():
     done = subprocess.run(
         [sys.executable, "-m", "emolab", "models"],
@@ -105,17 +119,47 @@ def test_gui_without_a_display_says_what_to_do(monkeypatch, capsys):
     assert "no screen" in err and "bash scripts/run.sh demo" in err and "xvfb-run" in err
 
 
-def test_run_sh_without_a_display_says_what_to_do_first(tmp_path):
+#: Arguments to run.sh / emolab, and whether they open the window.
+WINDOW_OR_NOT = [
+    ([], True),
+    (["-v"], True),
+    (["--demo"], True),
+    (["-v", "--demo"], True),
+    (["gui", "--demo"], True),
+    (["demo"], False),
+    (["-v", "demo"], False),
+    (["summary", "DIR"], False),
+    (["--help"], False),
+    (["gui", "--help"], False),
+    (["--version"], False),
+]
+
+
+@pytest.mark.parametrize(("argv", "window"), WINDOW_OR_NOT)
+def test_run_sh_looks_for_a_screen_exactly_when_emolab_would_open_the_window(tmp_path, argv, window, capsys):
+    """run.sh says there is no screen before setting up, and only when emolab would open the window."""
+    from emolab.cli.main import build_parser, with_default_command
+
+    try:
+        opens = build_parser().parse_args(with_default_command(argv)).command == "gui"
+    except SystemExit:  # help or version printed
+        opens = False
+    capsys.readouterr()
+    assert opens == window, "emolab's own rule"
+
+    # A copy of run.sh beside a stand-in set-up that leaves a mark (the real one must not run here).
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "run.sh").write_bytes((REPO / "scripts" / "run.sh").read_bytes())
+    (tmp_path / "scripts" / "setup.sh").write_text('touch "$(dirname "$0")/../SETUP-RAN"; exit 97\n')
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
-    env["PATH"] = f"{tmp_path}:{env['PATH']}"
-    # If run.sh got as far as setting up, this stand-in for apt-get/pip would say so.
-    for tool in ("apt-get", "sudo"):
-        (tmp_path / tool).write_text("#!/bin/sh\necho SETUP-RAN >&2\nexit 99\n")
-        (tmp_path / tool).chmod(0o755)
-    done = subprocess.run(["bash", "scripts/run.sh"], cwd=REPO, capture_output=True, text=True, env=env, timeout=60)
-    assert done.returncode == 2
-    assert "bash scripts/run.sh demo" in done.stderr and "xvfb-run -a bash scripts/run.sh" in done.stderr
-    assert "SETUP-RAN" not in done.stderr and "xcb" not in done.stderr.replace("QT_QPA", "")
+    done = subprocess.run(["bash", "scripts/run.sh", *argv], cwd=tmp_path, capture_output=True, text=True, env=env)
+    if window:
+        assert done.returncode == 2 and done.stderr.startswith("run.sh: there is no screen"), done.stderr
+        assert "bash scripts/run.sh demo" in done.stderr and "xvfb-run -a bash scripts/run.sh" in done.stderr
+        assert not (tmp_path / "SETUP-RAN").exists(), "the screen is looked for before setting up"
+    else:
+        assert done.returncode == 97 and (tmp_path / "SETUP-RAN").exists(), done.stderr
+        assert "no screen" not in done.stderr
 
 
 def test_one_palette_for_window_and_reports():

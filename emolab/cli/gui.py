@@ -104,19 +104,25 @@ def window_options(args: argparse.Namespace) -> tuple[object, object]:
     return settings, options
 
 
-NO_DISPLAY = (
-    "there is no screen to open the window on (DISPLAY is not set). Without a screen, "
-    "'bash scripts/run.sh demo' (or 'emolab demo') analyses the bundled example offline and says "
-    "where the session went; to see the window anyway, start it on a virtual display: "
-    "'xvfb-run -a bash scripts/run.sh' (xvfb-run comes with the xvfb package)"
-)
-#: The same for the installed app, which has no scripts/ folder.
-NO_DISPLAY_INSTALLED = (
-    "there is no screen to open the window on (DISPLAY is not set). Without a screen, "
-    "'emolab demo' analyses the bundled example offline and says where the session went, and "
-    "'emolab analyze' analyses recorded reactions; to see the window anyway, start it on a virtual "
-    "display: 'xvfb-run -a ./emolab' (xvfb-run comes with the xvfb package)"
-)
+def no_display_message(installed: bool) -> str:
+    """Why the window cannot open here and what to do instead, in the commands this install has."""
+    if installed:  # the installed app has no scripts/ folder
+        offline = (
+            "'emolab demo' analyses the bundled example offline and says where the session went, and "
+            "'emolab analyze' analyses recorded reactions"
+        )
+        virtual = "xvfb-run -a ./emolab"
+    else:
+        offline = (
+            "'bash scripts/run.sh demo' (or 'emolab demo') analyses the bundled example offline and says "
+            "where the session went"
+        )
+        virtual = "xvfb-run -a bash scripts/run.sh"
+    return (
+        f"there is no screen to open the window on (DISPLAY is not set). Without a screen, {offline}; "
+        f"to see the window anyway, start it on a virtual display: '{virtual}' (xvfb-run comes with the "
+        "xvfb package)"
+    )
 
 
 def missing_display(environ: dict[str, str] | None = None, platform: str = sys.platform) -> str | None:
@@ -136,7 +142,7 @@ def missing_display(environ: dict[str, str] | None = None, platform: str = sys.p
         return None
     from emolab.runtime import is_frozen
 
-    return NO_DISPLAY_INSTALLED if is_frozen() else NO_DISPLAY
+    return no_display_message(installed=is_frozen())
 
 
 def run(args: argparse.Namespace) -> int:

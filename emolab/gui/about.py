@@ -1,4 +1,4 @@
-"""The application icon and the About dialog (version, licence, third-party notices)."""
+"""The About dialog (version, licence, third-party notices)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
 from PySide6.QtCore import QSettings, QSize, Qt, qVersion
-from PySide6.QtGui import QFontDatabase, QIcon
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import (
+    QApplication,
     QDialog,
     QDialogButtonBox,
     QHBoxLayout,
@@ -21,20 +22,8 @@ from PySide6.QtWidgets import (
 )
 
 from emolab import __version__
-from emolab.gui.i18n import resources_dir
 from emolab.notices import LICENSE_NAME, license_text, third_party_notices
-
-ICON_SIZES = (16, 24, 32, 48, 64, 128, 256, 512)
-
-
-def app_icon() -> QIcon:
-    """The application icon at every size it is drawn at (``resources/icons/emolab-<size>.png``)."""
-    icon = QIcon()
-    for size in ICON_SIZES:
-        path = resources_dir() / "icons" / f"emolab-{size}.png"
-        if path.is_file():
-            icon.addFile(str(path), QSize(size, size))
-    return icon
+from emolab.runtime import app_root, is_frozen
 
 
 def _text_view(object_name: str) -> QPlainTextEdit:
@@ -55,16 +44,16 @@ class AboutDialog(QDialog):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle(self.tr("About emolab"))
-        self.setWindowIcon(app_icon())
         self.resize(760, 560)
 
         icon = QLabel()
-        icon.setPixmap(app_icon().pixmap(QSize(96, 96)))
+        icon.setPixmap(QApplication.windowIcon().pixmap(QSize(96, 96)))  # create_application sets it
         icon.setAlignment(Qt.AlignmentFlag.AlignTop)
         title = QLabel(f"<h2>emolab {__version__}</h2>")
         title.setObjectName("about_title")
         settings_file = QSettings().fileName()
-        where = Path(sys.executable).parent if getattr(sys, "frozen", False) else Path(__file__).resolve().parents[2]
+        # The installed app's folder is the executable's (its data lies in _internal/ below it).
+        where = Path(sys.executable).parent if is_frozen() else app_root()
         self.summary = QLabel(
             "<p>"
             + self.tr("Facial-emotion measurement for advertising test screenings: offline, on an ordinary CPU.")

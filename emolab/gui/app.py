@@ -43,8 +43,8 @@ from PySide6.QtCore import QObject, QSettings, Qt, Signal, Slot  # noqa: E402 - 
 from PySide6.QtWidgets import QApplication, QMessageBox, QWidget  # noqa: E402
 
 from emolab import __version__  # noqa: E402
-from emolab.gui.about import app_icon  # noqa: E402
 from emolab.gui.i18n import install_translators, pick_language  # noqa: E402
+from emolab.gui.icons import app_icon  # noqa: E402
 from emolab.gui.main_window import WindowOptions  # noqa: E402
 from emolab.settings import Settings  # noqa: E402
 

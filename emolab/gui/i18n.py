@@ -8,10 +8,11 @@ with ``pyside6-lrelease``; see ``resources/i18n/README.md``).
 from __future__ import annotations
 
 import logging
-import sys
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
+
+from emolab.runtime import app_root
 
 log = logging.getLogger(__name__)
 
@@ -19,11 +20,8 @@ LANGUAGES = ("en", "ru")
 
 
 def resources_dir() -> Path:
-    """``resources/`` of a source checkout, or of a frozen app's bundle."""
-    frozen_root = getattr(sys, "_MEIPASS", None)
-    if frozen_root:
-        return Path(frozen_root) / "resources"
-    return Path(__file__).resolve().parents[2] / "resources"
+    """``resources/`` of a source checkout, or of the installed app's bundle."""
+    return app_root() / "resources"
 
 
 def i18n_dir() -> Path:
