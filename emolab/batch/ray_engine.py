@@ -64,8 +64,8 @@ def check_reachable(address: str, timeout_s: float = 10.0) -> None:
 class RayEngine:
     """Ray actors (one CPU each) that analyse one reaction at a time."""
 
-    name = "ray"
-    shares_disk = False
+    #: A dead actor loses only its own video; the other actors go on.
+    crash_loses_all = False
 
     def __init__(
         self,

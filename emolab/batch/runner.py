@@ -315,9 +315,9 @@ def _run(
     inflight: dict[Any, tuple[Reaction, dict]] = {}
     crashes: Counter[str] = Counter()
     crashes_in_a_row = 0
-    # When a worker process dies, every video running in the pool is lost with it and the
-    # culprit is unknown: those videos are run again one at a time, and only a crash while a
-    # video ran alone counts against it.
+    # When a local worker process dies, every video running in the pool is lost with it and
+    # the culprit is unknown: those videos are run again one at a time, and only a crash while
+    # a video ran alone counts against it. A dead Ray actor loses only its own video.
     alone: set[str] = set()
     interrupted = False
     engine = None
@@ -348,7 +348,7 @@ def _run(
                 if outcome.status == "crashed":
                     remove_session_folder(staging_root / r.folder, staging_root)
                     entry["retries"] = entry.get("retries", 0) + 1
-                    if running > 1 and r.folder not in alone:
+                    if engine.crash_loses_all and running > 1 and r.folder not in alone:
                         alone.add(r.folder)
                         pending.appendleft((r, entry))
                         continue
