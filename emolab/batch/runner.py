@@ -48,7 +48,7 @@ log = logging.getLogger(__name__)
 
 ENGINES = ("local", "ray")
 #: Outcomes of a reaction in ``batch.json``: a session counted in the study (``ok``, or
-#: ``warning`` when it has few or no face frames), or no session (``failed``).
+#: ``warning`` when the session has data-quality warnings), or no session (``failed``).
 OK, WARNING, FAILED, PENDING = "ok", "warning", "failed", "pending"
 #: A reaction whose worker died this many times is given up (the others go on).
 MAX_CRASHES = 2
@@ -247,33 +247,16 @@ def _slots(workers: int, pending: deque, inflight: dict, alone: set[str]) -> int
 
 
 def _classify(folder: Path) -> dict[str, Any]:
-    """``ok`` or ``warning`` for a complete session, from its summary."""
+    """``ok`` or ``warning`` for a complete session: its own data-quality warnings, as analyze and the study say them."""
     summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
-    warnings: list[dict[str, str]] = []
-    frames, face_frames, ratio = summary.get("frames", 0), summary.get("face_frames", 0), summary.get("face_ratio", 0)
-    if not frames:
-        warnings.append({"code": "no_ad_frames", "text": "the recording does not overlap the ad; check its offset_s"})
-    elif not face_frames:
-        warnings.append(
-            {
-                "code": "no_face",
-                "text": "no face in any frame during the ad: this respondent adds nothing to the curves",
-            }
-        )
-    seen = {w["code"] for w in warnings}
-    if seen:  # "no face at all" says more than the session's own "few faces"
-        seen.add("few_faces")
-    for w in summary.get("warnings") or []:  # the session's own warnings, where it has them
-        if isinstance(w, dict) and w.get("code") not in seen:
-            warnings.append({"code": str(w.get("code")), "text": str(w.get("text", ""))})
-            seen.add(w.get("code"))
+    warnings = summary.get("warnings") or []  # absent in sessions written before emolab had them
     return {
         "status": WARNING if warnings else OK,
         "reason": "",
         "warnings": warnings,
         "session": f"{SESSIONS}/{folder.name}",
-        "frames": frames,
-        "face_ratio": ratio,
+        "frames": summary.get("frames", 0),
+        "face_ratio": summary.get("face_ratio", 0),
     }
 
 
