@@ -19,13 +19,14 @@ import pytest
 from emolab.analysis import analyze_video
 from emolab.batch import read_reactions, run_batch
 from emolab.batch.ray_engine import check_reachable
-from emolab.batch.study_dir import remove_session_folder
+from emolab.batch.study_dir import expected_models, remove_session_folder
+from emolab.batch.work import Analyst
 from emolab.cli.main import main
 from emolab.demo import make_demo_ad
-from emolab.errors import BatchError, ClusterError, SessionError
+from emolab.errors import BatchError, ClusterError, ModelError, SessionError
 from emolab.pipeline import Pipeline
 from emolab.session import load_session
-from emolab.settings import Settings
+from emolab.settings import Settings, default_models_dir
 from tests.conftest import VIDEOS, need_shared, read_frames, subsample, write_video
 
 #: Summary values that measure the machine, not the respondent.
@@ -311,6 +312,41 @@ def test_rerun_skips_complete_sessions_and_redoes_the_rest(local_run, panel, tmp
     assert (out / "sessions" / "R3" / "summary.json").stat().st_mtime_ns == r3_summary
     assert not (out / ".incomplete").exists()
     assert record["study"]["rebuilt"] is True
+
+
+def test_models_that_do_not_load_stop_the_batch_with_the_reason(panel, tmp_path):
+    # A card whose input recipe the backend cannot use: the backend raises a ValueError, not an
+    # EmolabError. One clear ModelError at start-up, not a worker that dies on every video.
+    models = tmp_path / "models"
+    models.mkdir()
+    for f in default_models_dir().iterdir():
+        (models / f.name).symlink_to(f)
+    card = models / "emolab_fer_cnn.json"
+    text = card.read_text()
+    card.unlink()
+    card.write_text(text.replace('"size": 48,', '"size": "big",'))
+    reactions = tmp_path / "reactions"
+    reactions.mkdir()
+    shutil.copy(panel["reactions"] / "R1.mp4", reactions / "P1.mp4")
+    settings = panel["settings"].replace(models_dir=models)
+    with pytest.raises(ModelError, match=r"cannot load its models: ValueError: invalid literal for int\(\).*'big'"):
+        run_batch(panel["ad"], reactions, tmp_path / "study", settings, workers=1, build_study=False)
+    record = json.loads((tmp_path / "study" / "batch.json").read_text())
+    assert record["state"].startswith("stopped: ") and "ValueError" in record["state"]
+    assert entries(record)["P1"].get("retries") is None, "no crash, no retry"
+
+
+def test_a_worker_with_other_models_refuses_to_analyse(panel, tmp_path):
+    # A cluster node with other models than the driver's says so before any analysis.
+    settings = panel["settings"]
+    theirs = expected_models(settings)
+    ours = {**theirs, "classifier": {**theirs["classifier"], "date": "1999-01-01"}}
+    analyst = Analyst(settings.to_dict(), ours)
+    outcome = analyst.analyze(panel["ad"], read_reactions(panel["reactions"], panel["ad"])[0], tmp_path / "s")
+    assert outcome.status == "fatal" and "has other models" in outcome.reason
+    assert "install the same emolab version and models on every node" in outcome.reason
+    assert not (tmp_path / "s").exists(), "nothing was analysed"
+    assert Analyst(settings.to_dict(), theirs).error == ""
 
 
 def test_a_worker_that_dies_does_not_stop_the_batch(panel, tmp_path):

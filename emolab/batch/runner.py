@@ -30,6 +30,7 @@ from emolab.batch.study_dir import (
     expected_models,
     inputs_fingerprint,
     model_fingerprint,
+    model_names,
     read_record,
     remove_session_folder,
     replace_dir,
@@ -247,7 +248,7 @@ def _slots(workers: int, pending: deque, inflight: dict, alone: set[str]) -> int
 
 
 def _classify(folder: Path) -> dict[str, Any]:
-    """``ok`` or ``warning`` for a complete session: its own data-quality warnings, as analyze and the study say them."""
+    """``ok`` or ``warning`` for a complete session, with its own warnings (as analyze and the study say them)."""
     summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
     warnings = summary.get("warnings") or []  # absent in sessions written before emolab had them
     return {
@@ -269,15 +270,17 @@ def _other_sessions(out: Path, reactions: list[Reaction]) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name not in names)
 
 
-def _make_engine(engine: str, settings: Settings, ad: Path, workers: int | None, address: str | None, jobs: int) -> Any:
+def _make_engine(
+    engine: str, settings: Settings, models: dict, ad: Path, workers: int | None, address: str | None, jobs: int
+) -> Any:
     values = settings.to_dict()
     if engine == "ray":
         from emolab.batch.ray_engine import RayEngine
 
-        return RayEngine(values, ad, workers, address, settings.ray_object_store_mb, max_workers=jobs)
+        return RayEngine(values, models, ad, workers, address, settings.ray_object_store_mb, max_workers=jobs)
     from emolab.batch.local_engine import LocalEngine
 
-    return LocalEngine(values, ad, min(workers or default_workers(), jobs))
+    return LocalEngine(values, models, ad, min(workers or default_workers(), jobs))
 
 
 def _run(
@@ -307,7 +310,7 @@ def _run(
     if address:
         record["address"] = address
     try:
-        engine = _make_engine(engine_name, settings, ad, workers, address, len(todo))
+        engine = _make_engine(engine_name, settings, models, ad, workers, address, len(todo))
         record["workers"] = engine.workers
         record["engine_detail"] = engine.describe()
         while pending or inflight:
@@ -407,8 +410,8 @@ def _check_written(staging: Path, r: Reaction, ad: Path, models: dict, outcome: 
     used = model_fingerprint(meta.get("models") or {})
     if used != models:
         return (
-            f"worker {outcome.worker} used other models ({_model_names(used)}) than this machine "
-            f"({_model_names(models)}); install the same emolab version and models on every node"
+            f"worker {outcome.worker} used other models ({model_names(used)}) than this machine "
+            f"({model_names(models)}); install the same emolab version and models on every node"
         )
     # A worker elsewhere saw its own temporary copies; the session should name the driver's files.
     paths = {"ad": str(ad.resolve()), "source": str(r.file.resolve())}
@@ -417,10 +420,6 @@ def _check_written(staging: Path, r: Reaction, ad: Path, models: dict, outcome: 
             meta.setdefault(k, {})["path"] = v
         write_json_atomic(staging / SESSION_FILE, meta)
     return ""
-
-
-def _model_names(models: dict) -> str:
-    return ", ".join(f"{role} {m.get('name')}" for role, m in models.items())
 
 
 def _record(entry: dict, outcome: Outcome, folder: Path, tally: Tally) -> None:

@@ -64,6 +64,11 @@ def model_fingerprint(models: dict[str, Any]) -> dict[str, Any]:
     return _normal({role: {k: (models.get(role) or {}).get("card", {}).get(k) for k in MODEL_KEYS} for role in models})
 
 
+def model_names(models: dict[str, Any]) -> str:
+    """A model fingerprint in words, e.g. ``detector mtcnn, classifier emolab-fer-cnn``."""
+    return ", ".join(f"{role} {m.get('name')}" for role, m in models.items())
+
+
 def expected_models(settings: Settings) -> dict[str, Any]:
     """The fingerprint of the models ``settings`` select, without loading them.
 
