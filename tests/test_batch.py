@@ -314,6 +314,33 @@ def test_rerun_skips_complete_sessions_and_redoes_the_rest(local_run, panel, tmp
     assert record["study"]["rebuilt"] is True
 
 
+def test_report_settings_re_summarise_instead_of_re_analysing(local_run, panel, tmp_path, monkeypatch, capsys):
+    # reaction_delay_s, emonps_k, trace_min_s and attentive_only are read by the summary and the
+    # reports only: a change rebuilds the summaries and the study, never analyses a video again.
+    out = tmp_path / "study"
+    shutil.copytree(local_run["out"], out)
+    timelines = {p: p.stat().st_mtime_ns for p in (out / "sessions").rglob("timeline.csv")}
+    assert "<b>0.5 s before</b>" in (out / "study.html").read_text()
+    monkeypatch.setenv("EMOLAB_REACTION_DELAY_S", "1.2")
+    monkeypatch.setenv("EMOLAB_EMONPS_K", "1.0")
+    args = ["batch", "--ad", str(panel["ad"]), "--reactions", str(panel["reactions"]), "--out", str(out)]
+    assert main([*args, "--no-progress"]) == 1  # R4 still fails
+    assert "Study written to" in capsys.readouterr().out
+    record = json.loads((out / "batch.json").read_text())
+    e = entries(record)
+    for name in ("R1", "R2", "R3"):
+        assert e[name]["reused"] and e[name]["resummarised"] == ["emonps_k", "reaction_delay_s"], name
+        session = load_session(out / "sessions" / name)
+        assert session.meta["settings"]["reaction_delay_s"] == 1.2 and session.meta["settings"]["emonps_k"] == 1.0
+        # The summary was rebuilt with the new EmoNPS weight; nothing else in it changed.
+        assert session.summary["emonps"]["k"] == 1.0
+        before, after = summary(local_run["out"] / "sessions" / name), summary(out / "sessions" / name)
+        assert before.pop("emonps")["k"] == 0.5 and after.pop("emonps") and after == before, name
+    assert {p: p.stat().st_mtime_ns for p in (out / "sessions").rglob("timeline.csv")} == timelines, "no video redone"
+    assert record["study"]["rebuilt"] is True
+    assert "<b>1.2 s before</b>" in (out / "study.html").read_text(), "the study has the new delay"
+
+
 def test_models_that_do_not_load_stop_the_batch_with_the_reason(panel, tmp_path):
     # A card whose input recipe the backend cannot use: the backend raises a ValueError, not an
     # EmolabError. One clear ModelError at start-up, not a worker that dies on every video.

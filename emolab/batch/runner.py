@@ -34,6 +34,8 @@ from emolab.batch.study_dir import (
     read_record,
     remove_session_folder,
     replace_dir,
+    report_settings,
+    resummarise,
     reuse_problem,
     study_file_names,
     study_lock,
@@ -170,7 +172,7 @@ def run_batch(
         record["ended_at"] = _now()
         record["wall_s"] = round(time.perf_counter() - t_start, 3)
         write_record(out, record)
-        study = _study(out, entries, ad_info, record) if build_study else None
+        study = _study(out, entries, ad_info, settings, record) if build_study else None
         write_record(out, record)
     return BatchResult(out=out, record=record, study=study)
 
@@ -229,8 +231,15 @@ def _plan(r: Reaction, out: Path, ad: AdInfo, models: dict, settings: Settings, 
     if problem is None and before and before.get("size_bytes") not in (None, entry["size_bytes"]):
         problem = "the reaction video changed since it was analysed"
     if problem is None:
+        try:
+            changed = resummarise(final, settings)
+        except (OSError, EmolabError) as exc:
+            problem = f"cannot re-summarise it ({exc})"
+    if problem is None:
         entry.update(_classify(final), reused=True, seconds=(before or {}).get("seconds"))
         entry["worker"] = (before or {}).get("worker")
+        if changed:  # report settings changed: summary rebuilt from the timeline, video not analysed again
+            entry["resummarised"] = changed
         return entry
     entry["redo"] = problem
     try:
@@ -448,7 +457,7 @@ def _counts(entries: list[dict]) -> dict[str, int]:
     }
 
 
-def _study(out: Path, entries: list[dict], ad: AdInfo, record: dict) -> Path | None:
+def _study(out: Path, entries: list[dict], ad: AdInfo, settings: Settings, record: dict) -> Path | None:
     """Build the study from this batch's sessions unless it is already up to date."""
     from emolab.report.study import build_study_report
 
@@ -457,7 +466,7 @@ def _study(out: Path, entries: list[dict], ad: AdInfo, record: dict) -> Path | N
         record["study"] = None
         log.warning("no session to build a study from")
         return None
-    fingerprint = inputs_fingerprint(folders, [__version__, ad.sha256])
+    fingerprint = inputs_fingerprint(folders, [__version__, ad.sha256, report_settings(settings)])
     previous = record.get("study") or {}
     target = out / study_file_names()[0]
     if previous.get("inputs") == fingerprint and all((out / n).is_file() for n in study_file_names()):
