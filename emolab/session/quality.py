@@ -123,4 +123,3 @@ def sample_fps(summary: dict[str, Any]) -> float:
     """
     covered_s = float(summary["ad_seconds_covered"])
     return (int(summary["frames"]) - 1) / covered_s if covered_s > 0 else 0.0
-
