@@ -61,6 +61,8 @@ MAX_CRASHES = 2
 class Tally:
     """Progress of a run, for a progress bar."""
 
+    #: Every reaction: those to run, those reused, and those failed while planning (e.g. a missing file).
+    total: int
     to_run: int
     reused: int
     done: int = 0
@@ -159,14 +161,13 @@ def run_batch(
                 todo.append((r, entry))
         record["files"] = entries
         record["other_sessions"] = _other_sessions(out, reaction_list)
-        tally = Tally(to_run=len(todo), reused=sum(e["reused"] for e in entries))
+        tally = Tally(total=len(entries), to_run=len(todo), reused=sum(e["reused"] for e in entries))
         write_record(out, record)
         if progress:
             progress(tally, None)
         if todo:
             _run(todo, out, ad, models, settings, engine, workers, address, record, tally, progress)
-        if (out / STAGING).is_dir():
-            clear_staging(out)
+        clear_staging(out)
         record["state"] = "finished"
         record["counts"] = _counts(entries)
         record["ended_at"] = _now()
