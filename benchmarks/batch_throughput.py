@@ -21,21 +21,9 @@ import tempfile
 import time
 from pathlib import Path
 
-import cv2
-
 from emolab.batch import run_batch
+from emolab.media import probe_ad
 from emolab.settings import Settings
-
-
-def video_seconds(path: Path) -> float:
-    cap = cv2.VideoCapture(str(path))
-    try:
-        frames, fps = cap.get(cv2.CAP_PROP_FRAME_COUNT), cap.get(cv2.CAP_PROP_FPS)
-    finally:
-        cap.release()
-    if not frames or not fps:
-        raise SystemExit(f"cannot read the length of {path}")
-    return frames / fps
 
 
 def make_panel(reaction: Path, copies: int, folder: Path) -> Path:
@@ -79,7 +67,7 @@ def main() -> None:
     p.add_argument("--json", type=Path, default=None, help="also write the figures to this file")
     args = p.parse_args()
 
-    seconds = video_seconds(args.reaction)
+    seconds = probe_ad(args.reaction).duration_ms / 1000.0
     configs = [("local", w) for w in args.workers] + ([("ray", max(args.workers))] if args.ray else [])
     rows = []
     with tempfile.TemporaryDirectory(prefix="emolab-bench-") as tmp:

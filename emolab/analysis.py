@@ -41,26 +41,24 @@ OFFSET_RULE = (
 
 @dataclass(frozen=True)
 class AnalysisInputs:
-    """An ad and a reaction video that can be analysed together (see :func:`check_inputs`)."""
+    """An ad and an offset that :func:`check_inputs` accepted for a reaction video."""
 
     ad: AdInfo
-    reaction: Path
-    reaction_fps: float
-    reaction_frames: int | None  # None when the container does not say
     offset_s: float
-
-    @property
-    def reaction_seconds(self) -> float | None:
-        return None if self.reaction_frames is None else self.reaction_frames / self.reaction_fps
 
 
 def check_inputs(
-    ad: str | Path, reaction: str | Path, offset_s: float = 0.0, out: str | Path | None = None
+    ad: str | Path,
+    reaction: str | Path,
+    offset_s: float = 0.0,
+    out: str | Path | None = None,
+    ad_info: AdInfo | None = None,
 ) -> AnalysisInputs:
     """Probe the ad and the reaction, and refuse combinations that cannot give a session.
 
     Reads the two files' headers (and the ad's checksum) only: no model is loaded and nothing
-    is written, so a refused analysis leaves no trace.
+    is written, so a refused analysis leaves no trace. ``ad_info``, the ad already probed
+    (a batch worker probes it once for all its reactions), skips probing it again.
 
     Raises:
         SourceError: a file is missing or not a decodable video.
@@ -71,7 +69,7 @@ def check_inputs(
         raise InputError(f"session folder {out} is not empty; choose a new folder for --out")
     if not math.isfinite(offset_s):
         raise InputError(f"--offset must be a number of seconds, got {offset_s}. {OFFSET_RULE}")
-    ad_info = probe_ad(ad)
+    ad_info = ad_info or probe_ad(ad)
     with VideoFileSource(reaction, realtime=False) as source:
         fps, frames = source.fps, source.frame_count
     ad_s = ad_info.duration_ms / 1000.0
@@ -90,9 +88,7 @@ def check_inputs(
                 f"{last_ad_s:.1f}, before the ad starts: no frame of {Path(reaction).name} falls during "
                 f"the ad. {OFFSET_RULE}"
             )
-    return AnalysisInputs(
-        ad=ad_info, reaction=Path(reaction), reaction_fps=fps, reaction_frames=frames, offset_s=offset_s
-    )
+    return AnalysisInputs(ad=ad_info, offset_s=offset_s)
 
 
 def models_record(pipeline: Pipeline) -> dict[str, Any]:
@@ -197,8 +193,9 @@ def analyze_video(
                         progress(writer.frames, source.frame_count)
             finally:
                 frames.close()
-        # Only a reaction with few faces can be a swapped ad: look at the ad's frames then, not
-        # on every analysis (decoding them costs seconds for a long high-resolution ad).
+        # Only a reaction with few faces during the ad (the summary's face_ratio, which the swap
+        # warning reads) can be a swapped ad: look at the ad's frames then, not on every
+        # analysis (decoding them costs seconds for a long high-resolution ad).
         if ad_face_frames < SWAP_REACTION_FACE_RATIO * max(ad_frames, 1):
             try:
                 writer.meta["ad_face_check"] = ad_face_check(inputs.ad, pipeline)

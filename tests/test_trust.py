@@ -104,6 +104,9 @@ def test_warning_texts_state_the_numbers_and_thresholds(tmp_path):
     assert "0.6 s of the 1.5 s ad" in partial and f"{MIN_AD_COVERAGE:.0%}" in partial
     few = _session(tmp_path / "f", CASES["few_faces"][0])["warnings"][0]["text"]
     assert "38% of the 16 analysed ad frames" in few and f"{MIN_FACE_RATIO:.0%}" in few
+    none, swapped = _session(tmp_path / "n", *CASES["swapped"][:2])["warnings"]
+    assert none["text"].startswith("No face was found in any of the 16 analysed ad frames")
+    assert "8 of 8 frames sampled from the ad, but in only 0% of the reaction's frames during the ad" in swapped["text"]
     slow = _session(tmp_path / "s", CASES["slow"][0])["warnings"][0]["text"]
     assert "2.5 frames were analysed per second" in slow and f"{MIN_SAMPLE_FPS:g}" in slow
     dropped = _session(tmp_path / "d", CASES["dropped"][0])["warnings"][0]["text"]
@@ -223,7 +226,7 @@ def test_impossible_offset_is_refused_before_any_work(clips, tmp_path, monkeypat
 def test_offsets_that_keep_part_of_the_reaction_are_accepted(clips):
     # The ad lasts 3 s; the reaction has 20 frames at 6 fps, the last at reaction second 3.17.
     assert check_inputs(clips["ad"], clips["full"], -2.99).offset_s == pytest.approx(-2.99)
-    assert check_inputs(clips["ad"], clips["full"], 3.1).reaction_frames == 20
+    assert check_inputs(clips["ad"], clips["full"], 3.1).offset_s == pytest.approx(3.1)
     with pytest.raises(InputError, match="before the ad starts"):
         check_inputs(clips["ad"], clips["full"], 3.2)
     with pytest.raises(InputError, match="after the 3.0 s ad has ended"):

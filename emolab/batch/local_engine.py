@@ -16,14 +16,15 @@ from emolab.batch.work import Outcome
 class LocalEngine:
     """``ProcessPoolExecutor`` with the ``spawn`` start method (safe with torch's and OpenCV's threads)."""
 
-    name = "local"
+    #: A dead worker process breaks the whole pool: every running video is lost with it.
+    crash_loses_all = True
 
-    def __init__(self, settings_values: dict[str, Any], ad: Path, workers: int) -> None:
+    def __init__(self, settings_values: dict[str, Any], models: dict[str, Any], ad: Path, workers: int) -> None:
         self.settings_values = settings_values
+        self.models = models  # the driver's model fingerprint: a worker with other models refuses to start
         self.ad = Path(ad)
         self.workers = max(1, int(workers))
         self._pool: ProcessPoolExecutor | None = None
-        self.shares_disk = True  # workers write the session straight into the study folder
 
     def describe(self) -> str:
         return f"{self.workers} local worker process{'es' if self.workers > 1 else ''}"
@@ -34,7 +35,7 @@ class LocalEngine:
                 max_workers=self.workers,
                 mp_context=multiprocessing.get_context("spawn"),
                 initializer=work.init_local_worker,
-                initargs=(self.settings_values,),
+                initargs=(self.settings_values, self.models),
             )
         return self._pool
 

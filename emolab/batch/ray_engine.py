@@ -64,12 +64,13 @@ def check_reachable(address: str, timeout_s: float = 10.0) -> None:
 class RayEngine:
     """Ray actors (one CPU each) that analyse one reaction at a time."""
 
-    name = "ray"
-    shares_disk = False
+    #: A dead actor loses only its own video; the other actors go on.
+    crash_loses_all = False
 
     def __init__(
         self,
         settings_values: dict[str, Any],
+        models: dict[str, Any],
         ad: Path,
         workers: int | None,
         address: str | None = None,
@@ -109,6 +110,7 @@ class RayEngine:
         self.workers = max(1, min(int(workers or cpus), max_workers or cpus))
         self.cluster_cpus = cpus
         self.settings_values = settings_values
+        self.models = models  # the driver's model fingerprint: an actor with other models refuses to start
         self._actor_class = ray.remote(num_cpus=1)(work.RayAnalyst)
         self._ad_ref = ray.put(Path(ad).read_bytes())
         self._ad_name = Path(ad).name
@@ -123,7 +125,7 @@ class RayEngine:
         return f"{self.workers} Ray actor{'s' if self.workers > 1 else ''} on {where} ({self.cluster_cpus} CPUs)"
 
     def _new_actor(self) -> Any:
-        return self._actor_class.remote(self.settings_values, self._ad_name, self._ad_ref)
+        return self._actor_class.remote(self.settings_values, self.models, self._ad_name, self._ad_ref)
 
     def submit(self, reaction: Reaction, staging: Path) -> Any:
         video = self.ray.put(reaction.file.read_bytes())  # first: an unreadable file must not cost an actor

@@ -30,9 +30,12 @@ from emolab.batch.study_dir import (
     expected_models,
     inputs_fingerprint,
     model_fingerprint,
+    model_names,
     read_record,
     remove_session_folder,
     replace_dir,
+    report_settings,
+    resummarise,
     reuse_problem,
     study_file_names,
     study_lock,
@@ -48,7 +51,7 @@ log = logging.getLogger(__name__)
 
 ENGINES = ("local", "ray")
 #: Outcomes of a reaction in ``batch.json``: a session counted in the study (``ok``, or
-#: ``warning`` when it has few or no face frames), or no session (``failed``).
+#: ``warning`` when the session has data-quality warnings), or no session (``failed``).
 OK, WARNING, FAILED, PENDING = "ok", "warning", "failed", "pending"
 #: A reaction whose worker died this many times is given up (the others go on).
 MAX_CRASHES = 2
@@ -58,6 +61,8 @@ MAX_CRASHES = 2
 class Tally:
     """Progress of a run, for a progress bar."""
 
+    #: Every reaction: those to run, those reused, and those failed while planning (e.g. a missing file).
+    total: int
     to_run: int
     reused: int
     done: int = 0
@@ -156,20 +161,19 @@ def run_batch(
                 todo.append((r, entry))
         record["files"] = entries
         record["other_sessions"] = _other_sessions(out, reaction_list)
-        tally = Tally(to_run=len(todo), reused=sum(e["reused"] for e in entries))
+        tally = Tally(total=len(entries), to_run=len(todo), reused=sum(e["reused"] for e in entries))
         write_record(out, record)
         if progress:
             progress(tally, None)
         if todo:
             _run(todo, out, ad, models, settings, engine, workers, address, record, tally, progress)
-        if (out / STAGING).is_dir():
-            clear_staging(out)
+        clear_staging(out)
         record["state"] = "finished"
         record["counts"] = _counts(entries)
         record["ended_at"] = _now()
         record["wall_s"] = round(time.perf_counter() - t_start, 3)
         write_record(out, record)
-        study = _study(out, entries, ad_info, record) if build_study else None
+        study = _study(out, entries, ad_info, settings, record) if build_study else None
         write_record(out, record)
     return BatchResult(out=out, record=record, study=study)
 
@@ -228,8 +232,15 @@ def _plan(r: Reaction, out: Path, ad: AdInfo, models: dict, settings: Settings, 
     if problem is None and before and before.get("size_bytes") not in (None, entry["size_bytes"]):
         problem = "the reaction video changed since it was analysed"
     if problem is None:
+        try:
+            changed = resummarise(final, settings)
+        except (OSError, EmolabError) as exc:
+            problem = f"cannot re-summarise it ({exc})"
+    if problem is None:
         entry.update(_classify(final), reused=True, seconds=(before or {}).get("seconds"))
         entry["worker"] = (before or {}).get("worker")
+        if changed:  # report settings changed: summary rebuilt from the timeline, video not analysed again
+            entry["resummarised"] = changed
         return entry
     entry["redo"] = problem
     try:
@@ -247,33 +258,16 @@ def _slots(workers: int, pending: deque, inflight: dict, alone: set[str]) -> int
 
 
 def _classify(folder: Path) -> dict[str, Any]:
-    """``ok`` or ``warning`` for a complete session, from its summary."""
+    """``ok`` or ``warning`` for a complete session, with its own warnings (as analyze and the study say them)."""
     summary = json.loads((folder / SUMMARY_FILE).read_text(encoding="utf-8"))
-    warnings: list[dict[str, str]] = []
-    frames, face_frames, ratio = summary.get("frames", 0), summary.get("face_frames", 0), summary.get("face_ratio", 0)
-    if not frames:
-        warnings.append({"code": "no_ad_frames", "text": "the recording does not overlap the ad; check its offset_s"})
-    elif not face_frames:
-        warnings.append(
-            {
-                "code": "no_face",
-                "text": "no face in any frame during the ad: this respondent adds nothing to the curves",
-            }
-        )
-    seen = {w["code"] for w in warnings}
-    if seen:  # "no face at all" says more than the session's own "few faces"
-        seen.add("few_faces")
-    for w in summary.get("warnings") or []:  # the session's own warnings, where it has them
-        if isinstance(w, dict) and w.get("code") not in seen:
-            warnings.append({"code": str(w.get("code")), "text": str(w.get("text", ""))})
-            seen.add(w.get("code"))
+    warnings = summary.get("warnings") or []  # absent in sessions written before emolab had them
     return {
         "status": WARNING if warnings else OK,
         "reason": "",
         "warnings": warnings,
         "session": f"{SESSIONS}/{folder.name}",
-        "frames": frames,
-        "face_ratio": ratio,
+        "frames": summary.get("frames", 0),
+        "face_ratio": summary.get("face_ratio", 0),
     }
 
 
@@ -286,15 +280,17 @@ def _other_sessions(out: Path, reactions: list[Reaction]) -> list[str]:
     return sorted(p.name for p in root.iterdir() if p.is_dir() and p.name not in names)
 
 
-def _make_engine(engine: str, settings: Settings, ad: Path, workers: int | None, address: str | None, jobs: int) -> Any:
+def _make_engine(
+    engine: str, settings: Settings, models: dict, ad: Path, workers: int | None, address: str | None, jobs: int
+) -> Any:
     values = settings.to_dict()
     if engine == "ray":
         from emolab.batch.ray_engine import RayEngine
 
-        return RayEngine(values, ad, workers, address, settings.ray_object_store_mb, max_workers=jobs)
+        return RayEngine(values, models, ad, workers, address, settings.ray_object_store_mb, max_workers=jobs)
     from emolab.batch.local_engine import LocalEngine
 
-    return LocalEngine(values, ad, min(workers or default_workers(), jobs))
+    return LocalEngine(values, models, ad, min(workers or default_workers(), jobs))
 
 
 def _run(
@@ -315,16 +311,16 @@ def _run(
     inflight: dict[Any, tuple[Reaction, dict]] = {}
     crashes: Counter[str] = Counter()
     crashes_in_a_row = 0
-    # When a worker process dies, every video running in the pool is lost with it and the
-    # culprit is unknown: those videos are run again one at a time, and only a crash while a
-    # video ran alone counts against it.
+    # When a local worker process dies, every video running in the pool is lost with it and
+    # the culprit is unknown: those videos are run again one at a time, and only a crash while
+    # a video ran alone counts against it. A dead Ray actor loses only its own video.
     alone: set[str] = set()
     interrupted = False
     engine = None
     if address:
         record["address"] = address
     try:
-        engine = _make_engine(engine_name, settings, ad, workers, address, len(todo))
+        engine = _make_engine(engine_name, settings, models, ad, workers, address, len(todo))
         record["workers"] = engine.workers
         record["engine_detail"] = engine.describe()
         while pending or inflight:
@@ -348,7 +344,7 @@ def _run(
                 if outcome.status == "crashed":
                     remove_session_folder(staging_root / r.folder, staging_root)
                     entry["retries"] = entry.get("retries", 0) + 1
-                    if running > 1 and r.folder not in alone:
+                    if engine.crash_loses_all and running > 1 and r.folder not in alone:
                         alone.add(r.folder)
                         pending.appendleft((r, entry))
                         continue
@@ -424,8 +420,8 @@ def _check_written(staging: Path, r: Reaction, ad: Path, models: dict, outcome: 
     used = model_fingerprint(meta.get("models") or {})
     if used != models:
         return (
-            f"worker {outcome.worker} used other models ({_model_names(used)}) than this machine "
-            f"({_model_names(models)}); install the same emolab version and models on every node"
+            f"worker {outcome.worker} used other models ({model_names(used)}) than this machine "
+            f"({model_names(models)}); install the same emolab version and models on every node"
         )
     # A worker elsewhere saw its own temporary copies; the session should name the driver's files.
     paths = {"ad": str(ad.resolve()), "source": str(r.file.resolve())}
@@ -434,10 +430,6 @@ def _check_written(staging: Path, r: Reaction, ad: Path, models: dict, outcome: 
             meta.setdefault(k, {})["path"] = v
         write_json_atomic(staging / SESSION_FILE, meta)
     return ""
-
-
-def _model_names(models: dict) -> str:
-    return ", ".join(f"{role} {m.get('name')}" for role, m in models.items())
 
 
 def _record(entry: dict, outcome: Outcome, folder: Path, tally: Tally) -> None:
@@ -466,7 +458,7 @@ def _counts(entries: list[dict]) -> dict[str, int]:
     }
 
 
-def _study(out: Path, entries: list[dict], ad: AdInfo, record: dict) -> Path | None:
+def _study(out: Path, entries: list[dict], ad: AdInfo, settings: Settings, record: dict) -> Path | None:
     """Build the study from this batch's sessions unless it is already up to date."""
     from emolab.report.study import build_study_report
 
@@ -475,7 +467,7 @@ def _study(out: Path, entries: list[dict], ad: AdInfo, record: dict) -> Path | N
         record["study"] = None
         log.warning("no session to build a study from")
         return None
-    fingerprint = inputs_fingerprint(folders, [__version__, ad.sha256])
+    fingerprint = inputs_fingerprint(folders, [__version__, ad.sha256, report_settings(settings)])
     previous = record.get("study") or {}
     target = out / study_file_names()[0]
     if previous.get("inputs") == fingerprint and all((out / n).is_file() for n in study_file_names()):

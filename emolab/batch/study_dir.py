@@ -27,7 +27,14 @@ from typing import Any
 from emolab.batch.reactions import Reaction
 from emolab.errors import BatchError, SessionError
 from emolab.media import AdInfo
-from emolab.session.store import SESSION_FILE, SUMMARY_FILE, TIMELINE_FILE, read_meta, write_json_atomic
+from emolab.session.store import (
+    SESSION_FILE,
+    SUMMARY_FILE,
+    TIMELINE_FILE,
+    read_meta,
+    rebuild_summary,
+    write_json_atomic,
+)
 from emolab.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -49,8 +56,10 @@ RUNTIME_SETTINGS = {
     "detector",
     "classifier",
     "ray_object_store_mb",
-    "reaction_delay_s",  # read by the reports, not the analysis
 }
+#: Settings the summary and the reports read, never the analysis: a change re-summarises the
+#: session from its timeline instead of analysing the video again.
+REPORT_SETTINGS = {"reaction_delay_s", "emonps_k", "trace_min_s", "attentive_only"}
 #: What identifies a model's numbers in its card (the weights' path differs between machines).
 MODEL_KEYS = ("name", "backend", "file", "date", "labels", "input")
 
@@ -62,6 +71,11 @@ def _normal(value: Any) -> Any:
 def model_fingerprint(models: dict[str, Any]) -> dict[str, Any]:
     """The part of ``session.json``'s ``models`` that decides the numbers."""
     return _normal({role: {k: (models.get(role) or {}).get("card", {}).get(k) for k in MODEL_KEYS} for role in models})
+
+
+def model_names(models: dict[str, Any]) -> str:
+    """A model fingerprint in words, e.g. ``detector mtcnn, classifier emolab-fer-cnn``."""
+    return ", ".join(f"{role} {m.get('name')}" for role, m in models.items())
 
 
 def expected_models(settings: Settings) -> dict[str, Any]:
@@ -81,7 +95,35 @@ def expected_models(settings: Settings) -> dict[str, Any]:
 def analysis_settings(values: dict[str, Any]) -> dict[str, Any]:
     """The settings that decide a session's numbers (absent keys read as today's defaults)."""
     defaults = Settings().to_dict()
-    return _normal({k: values.get(k, v) for k, v in defaults.items() if k not in RUNTIME_SETTINGS})
+    skip = RUNTIME_SETTINGS | REPORT_SETTINGS
+    return _normal({k: values.get(k, v) for k, v in defaults.items() if k not in skip})
+
+
+def report_settings(settings: Settings) -> dict[str, Any]:
+    """The values of :data:`REPORT_SETTINGS` (they decide the summaries and the study)."""
+    values = settings.to_dict()
+    return _normal({k: values[k] for k in sorted(REPORT_SETTINGS)})
+
+
+def resummarise(folder: Path, settings: Settings) -> list[str]:
+    """Bring a reusable session's report settings up to ``settings``: record them, rebuild its summary.
+
+    Returns the settings that changed (none: nothing was written). A session re-summarised
+    is what a new analysis with ``settings`` would write, without analysing the video again.
+
+    Raises:
+        SessionError: the session's description or timeline cannot be read.
+    """
+    meta = read_meta(folder)
+    recorded = meta.get("settings") or {}
+    defaults = Settings().to_dict()
+    wanted = report_settings(settings)
+    changed = sorted(k for k, v in wanted.items() if _normal(recorded.get(k, defaults[k])) != v)
+    if changed:
+        meta["settings"] = {**recorded, **{k: wanted[k] for k in changed}}
+        write_json_atomic(folder / SESSION_FILE, meta)
+        rebuild_summary(folder)
+    return changed
 
 
 def reuse_problem(folder: Path, reaction: Reaction, ad: AdInfo, models: dict, settings: Settings) -> str | None:

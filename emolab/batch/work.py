@@ -2,8 +2,8 @@
 
 A worker is a process of the local pool or a Ray actor, possibly on another machine. Either
 way it analyses with :func:`emolab.analysis.analyze_video`, exactly as ``emolab analyze``
-does, and answers with an :class:`Outcome`. Nothing here imports torch at module level, so a
-fresh worker can limit its threads before the models load.
+does, and answers with an :class:`Outcome`. Each model uses ``model_threads`` threads (its
+backend sets that), so N workers use N cores.
 """
 
 from __future__ import annotations
@@ -23,18 +23,17 @@ from typing import Any
 
 from emolab.batch.reactions import Reaction
 from emolab.errors import EmolabError
+from emolab.media import AdInfo, probe_ad
 from emolab.settings import Settings, default_models_dir
 
 log = logging.getLogger(__name__)
 
-#: What a finished analysis says: ``complete`` (a session was written), ``failed`` (this
-#: reaction could not be analysed), ``crashed`` (the worker itself died) or ``fatal`` (the
-#: worker cannot analyse anything, e.g. its models do not load).
-STATUSES = ("complete", "failed", "crashed", "fatal")
-
 
 @dataclass(frozen=True)
 class Outcome:
+    #: ``complete`` (a session was written), ``failed`` (this reaction could not be analysed),
+    #: ``crashed`` (the worker itself died) or ``fatal`` (the worker cannot analyse anything,
+    #: e.g. its models do not load or differ from the driver's).
     status: str
     reason: str = ""
     seconds: float = 0.0
@@ -48,15 +47,6 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def limit_threads(threads: int) -> None:
-    """One worker, ``threads`` cores: N workers then use N cores instead of fighting over them."""
-    for var in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS"):
-        os.environ[var] = str(threads)  # read by the math libraries when they load, i.e. later
-    import cv2
-
-    cv2.setNumThreads(threads)
-
-
 def worker_settings(values: dict[str, Any]) -> Settings:
     """The driver's settings, on this machine: a cluster node without the driver's models folder uses its own."""
     settings = Settings.from_mapping(values)
@@ -68,26 +58,52 @@ def worker_settings(values: dict[str, Any]) -> Settings:
 class Analyst:
     """A worker's models, loaded once, and the analysis of one reaction into a session folder."""
 
-    def __init__(self, settings_values: dict[str, Any]) -> None:
+    def __init__(self, settings_values: dict[str, Any], models: dict[str, Any]) -> None:
+        """Load the models ``settings_values`` select; ``models``: the driver's model fingerprint.
+
+        A failure is kept in ``error`` (every analysis then answers ``fatal`` with it): a worker
+        that cannot analyse anything must stop the batch at once with the reason, not die on
+        every video.
+        """
+        from emolab.analysis import models_record
+        from emolab.batch.study_dir import model_fingerprint, model_names
+        from emolab.pipeline import Pipeline
+
         self.error = ""
         self.pipeline = None
+        self._ad: AdInfo | None = None
         try:
             self.settings = worker_settings(settings_values)
-            limit_threads(self.settings.model_threads)
-            from emolab.pipeline import Pipeline
+            pipeline = Pipeline.from_settings(self.settings)
+        except Exception as exc:  # noqa: BLE001 - e.g. a damaged weights file raises the backend's own error
+            detail = str(exc) if isinstance(exc, EmolabError) else f"{type(exc).__name__}: {exc}"
+            self.error = f"worker {worker_name()} cannot load its models: {detail}"
+            return
+        used = model_fingerprint(models_record(pipeline))
+        if used != models:
+            self.error = (
+                f"worker {worker_name()} has other models ({model_names(used)}) than the driver "
+                f"({model_names(models)}): their cards differ in name, file, date, labels or input recipe; "
+                "install the same emolab version and models on every node"
+            )
+            return
+        self.pipeline = pipeline
 
-            self.pipeline = Pipeline.from_settings(self.settings)
-        except EmolabError as exc:
-            self.error = str(exc)
+    def _ad_info(self, ad: Path) -> AdInfo:
+        """The ad, probed (and hashed) once for all the reactions this worker analyses."""
+        if self._ad is None or self._ad.path != str(ad.resolve()):
+            self._ad = probe_ad(ad)
+        return self._ad
 
     def analyze(self, ad: Path, reaction: Reaction, out: Path) -> Outcome:
         """Analyse ``reaction`` against ``ad`` into the new folder ``out``; never raises."""
-        from emolab.analysis import analyze_video
+        from emolab.analysis import analyze_video, check_inputs
 
         if self.pipeline is None:
-            return Outcome("fatal", f"the worker cannot load its models: {self.error}", worker=worker_name())
+            return Outcome("fatal", self.error, worker=worker_name())
         t0 = time.perf_counter()
         try:
+            inputs = check_inputs(ad, reaction.file, reaction.offset_s, out, ad_info=self._ad_info(ad))
             analyze_video(
                 ad,
                 reaction.file,
@@ -96,6 +112,7 @@ class Analyst:
                 offset_s=reaction.offset_s,
                 respondent=reaction.respondent,
                 pipeline=self.pipeline,
+                inputs=inputs,
             )
         except EmolabError as exc:
             return Outcome("failed", str(exc), time.perf_counter() - t0, worker_name())
@@ -116,11 +133,11 @@ class Analyst:
 _analyst: Analyst | None = None
 
 
-def init_local_worker(settings_values: dict[str, Any]) -> None:
+def init_local_worker(settings_values: dict[str, Any], models: dict[str, Any]) -> None:
     """Pool initializer: load the models once per process. Ctrl-C is the driver's to handle."""
     global _analyst
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _analyst = Analyst(settings_values)
+    _analyst = Analyst(settings_values, models)
 
 
 def analyze_local(ad: str, reaction: Reaction, out: str) -> Outcome:
@@ -152,13 +169,13 @@ class RayAnalyst:
     bytes, and the session folder goes back as bytes.
     """
 
-    def __init__(self, settings_values: dict[str, Any], ad_name: str, ad_bytes: bytes) -> None:
+    def __init__(self, settings_values: dict[str, Any], models: dict[str, Any], ad_name: str, ad_bytes: bytes) -> None:
         remove_orphaned_temp_dirs()
         self.tmp = Path(tempfile.mkdtemp(prefix=f"{TEMP_PREFIX}{os.getpid()}-"))
         self.ad = self.tmp / "ad" / ad_name  # same file name: the session records it
         self.ad.parent.mkdir()
         self.ad.write_bytes(ad_bytes)
-        self.analyst = Analyst(settings_values)
+        self.analyst = Analyst(settings_values, models)
 
     def analyze(self, reaction: Reaction, video: bytes) -> Outcome:
         job = Path(tempfile.mkdtemp(dir=self.tmp))

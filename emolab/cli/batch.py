@@ -38,8 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--engine",
-        choices=("local", "ray"),
-        default="local",
+        default="local",  # run_batch refuses other names (emolab.batch.ENGINES; not imported here: CLI start-up)
         help="local: worker processes on this machine (default); ray: Ray actors on a cluster "
         "(needs pip install 'emolab[cluster]')",
     )
@@ -76,8 +75,10 @@ def run(args: argparse.Namespace) -> int:
 
     def progress(tally: Tally, entry: dict | None) -> None:
         if entry is None:
+            refused = tally.total - tally.to_run - tally.reused  # e.g. a file the manifest names is missing
+            failed = f", {refused} cannot be analysed" if refused else ""
             print(
-                f"{tally.to_run + tally.reused} reactions: {tally.reused} already analysed, {tally.to_run} to analyse",
+                f"{tally.total} reactions: {tally.reused} already analysed, {tally.to_run} to analyse{failed}",
                 file=sys.stderr,
             )
             if tally.to_run:

@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-import numpy as np
-
-from emolab.session.metrics import ad_time_shares, frame_starts
+from emolab.session.metrics import ad_time_shares
 from emolab.session.timeline import Timeline
 
 #: The recording must cover at least this share of the ad (a reaction of 2.4 s to a 14 s ad
@@ -60,7 +58,15 @@ def session_warnings(meta: dict[str, Any], tl: Timeline, summary: dict[str, Any]
             )
         )
     frames = int(summary["frames"])
-    if frames and summary["face_ratio"] < MIN_FACE_RATIO:
+    if frames and summary["face_ratio"] == 0:
+        out.append(
+            _warning(
+                "few_faces",
+                f"No face was found in any of the {frames} analysed ad frames: this respondent adds nothing "
+                "to the curves. Check that the recording shows the respondent's face.",
+            )
+        )
+    elif frames and summary["face_ratio"] < MIN_FACE_RATIO:
         out.append(
             _warning(
                 "few_faces",
@@ -93,16 +99,17 @@ def session_warnings(meta: dict[str, Any], tl: Timeline, summary: dict[str, Any]
             )
         )
     check = meta.get("ad_face_check")
-    if isinstance(check, dict) and check.get("frames_sampled"):
+    if frames and isinstance(check, dict) and check.get("frames_sampled"):
         sampled, with_face = int(check["frames_sampled"]), int(check.get("frames_with_face", 0))
-        reaction_ratio = reaction_face_ratio(tl)
-        if with_face / sampled >= SWAP_AD_FACE_SHARE and reaction_ratio < SWAP_REACTION_FACE_RATIO:
+        # The face ratio of the ad frames: the measure the analysis used to decide to sample the ad.
+        ratio = float(summary["face_ratio"])
+        if with_face / sampled >= SWAP_AD_FACE_SHARE and ratio < SWAP_REACTION_FACE_RATIO:
             out.append(
                 _warning(
                     "swapped_inputs",
                     f"The ad and the reaction may be swapped: a face was found in {with_face} of {sampled} "
-                    f"frames sampled from the ad, but in only {reaction_ratio:.0%} of the reaction's frames. "
-                    "Check that --ad is the advertisement and --reaction the respondent's recording.",
+                    f"frames sampled from the ad, but in only {ratio:.0%} of the reaction's frames during the "
+                    "ad. Check that --ad is the advertisement and --reaction the respondent's recording.",
                 )
             )
     return out
@@ -116,11 +123,3 @@ def sample_fps(summary: dict[str, Any]) -> float:
     """
     covered_s = float(summary["ad_seconds_covered"])
     return (int(summary["frames"]) - 1) / covered_s if covered_s > 0 else 0.0
-
-
-def reaction_face_ratio(tl: Timeline) -> float:
-    """Share of all processed frames of the recording (every phase) that show a face."""
-    frames = len(frame_starts(tl))
-    if frames == 0:
-        return 0.0
-    return min(1.0, len(np.unique(tl.frame_index[tl.viewer_id >= 0])) / frames)
