@@ -1,16 +1,19 @@
-"""Small engine pieces: settings, emotions, tracking and smoothing, the no-Qt contract."""
+"""Small engine pieces: settings, emotions, tracking and smoothing, frame rates, the no-Qt contract."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
 
+import cv2
 import numpy as np
 import pytest
 
+from emolab.capture.sources import VideoFileSource
 from emolab.detection.base import Detection
 from emolab.emotions import EMOTIONS, group_probabilities, reorder_index
 from emolab.errors import SettingsError
+from emolab.media import frame_index_at, grab_frames, probe_ad, read_frame_at
 from emolab.settings import Settings
 from emolab.tracking import ViewerTracker
 
@@ -85,3 +88,22 @@ def test_ad_clock_never_runs_backwards_and_stops_at_the_end():
     # A new showing starts from the beginning: a real jump back is taken.
     clock.update(-1000.0, playing=True, at=200.0)
     assert clock.ad_ms_at(200.5) == pytest.approx(-500.0)
+
+
+def test_a_video_with_a_nonsensical_frame_rate_is_read_at_30_fps_everywhere(tmp_path):
+    """The report's thumbnail keys (from the session's probed fps) must match the decoded frames."""
+    path = tmp_path / "odd.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 0.5, (64, 48))
+    for i in range(12):
+        writer.write(np.full((48, 64, 3), 20 * i, np.uint8))
+    writer.release()
+    ad = probe_ad(path)
+    assert ad.fps == 30.0 and ad.frame_count == 12
+    times = (0.0, 100.0, 200.0)
+    frames = grab_frames(path, times, max_side=32)
+    assert sorted(frames) == [frame_index_at(t, ad.fps) for t in times] == [0, 3, 6]
+    for index, frame in frames.items():
+        assert frame.shape == (24, 32, 3) and abs(frame.mean() - 20 * index) < 3
+    np.testing.assert_array_equal(read_frame_at(path, 100.0, max_side=32), frames[3])
+    with VideoFileSource(path) as source:
+        assert source.fps == 30.0
