@@ -162,6 +162,7 @@ class MTCNNDetector(FaceDetector):
     """MTCNN's three networks with ONNX Runtime (see the module docstring)."""
 
     name = "mtcnn"
+    can_refine = True
 
     def __init__(self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40, threads: int = 1) -> None:
         super().__init__(card, threshold, min_face_px)
