@@ -30,7 +30,7 @@ from emolab.classification.fer_cnn import FerCnnClassifier
 from emolab.detection.base import Detection
 from emolab.modelcards import load_card
 from emolab.training import datasets
-from emolab.training.evaluate import EvalResult, as_frame, framing_detection, metrics, save_confusion_png, write_json
+from emolab.training.evaluate import EvalResult, framed_faces, metrics, save_confusion_png, write_json
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
@@ -77,32 +77,22 @@ def fast_eval(
     pad: float = 0.5,
     time_n: int = 300,
 ) -> EvalResult:
-    """Same crops as the engine (``clf.crops``), but the network runs in large batches.
+    """Same frames and crops as ``evaluate_arrays`` (the engine's), but the network runs in large batches.
 
     ``ms_per_face`` is still timed through the engine's per-frame ``predict`` on ``time_n`` frames.
     """
-    import cv2
-
-    frames, chosen, kept = [], [], []
-    for i, gray in enumerate(x):
-        if faces is None:
-            frame = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-            face = framing_detection(frame, clf.card.input)
-        else:
-            face = faces[i]
-            if face is None:
-                continue
-            frame = as_frame(gray, upscale, pad)
-        frames.append(frame)
-        chosen.append(face)
+    crops, kept, timed = [], [], []
+    for i, frame, face in framed_faces(x, clf.card.input, faces, upscale, pad):
+        crops.append(clf.crops(frame, [face])[0])
         kept.append(i)
-    crops = np.stack([clf.crops(f, [d])[0] for f, d in zip(frames, chosen)])
-    probs = np.concatenate([clf.predict_crops(crops[i : i + 512]) for i in range(0, len(crops), 512)])
-    probs = probs[:, clf._order]  # card label order -> canonical, as EmotionClassifier.predict does
+        if time_n and len(timed) < time_n + 5:
+            timed.append((frame, face))
+    batch = np.stack(crops)
+    probs = clf.canonical(np.concatenate([clf.predict_crops(batch[i : i + 512]) for i in range(0, len(batch), 512)]))
     times = []
-    for f, d in list(zip(frames, chosen))[: time_n + 5 if time_n else 0]:
+    for frame, face in timed:
         t0 = time.perf_counter()
-        clf.predict(f, [d])
+        clf.predict(frame, [face])
         times.append(time.perf_counter() - t0)
     m = metrics(y[kept], probs.argmax(1))
     return EvalResult(
@@ -140,10 +130,8 @@ def training_prior() -> np.ndarray:
 def choose_prior_tau(clf: FerCnnClassifier, x: np.ndarray, y: np.ndarray, taus: list[float]) -> list[float]:
     """The logit bias of the tau that maximises accuracy while every class with >= 50 images keeps recall >= 0.6."""
     prior = training_prior()
-    crops = np.stack([clf.crops(f, [framing_detection(f, clf.card.input)])[0] for f in map(_bgr, x)])
-    from emolab.classification.fer_cnn import normalize_crops
-
-    logits = np.concatenate([clf._run(normalize_crops(crops[i : i + 512], clf.spec)) for i in range(0, len(x), 512)])
+    crops = np.stack([clf.crops(frame, [face])[0] for _, frame, face in framed_faces(x, clf.card.input)])
+    logits = np.concatenate([clf.logits(crops[i : i + 512]) for i in range(0, len(x), 512)])
     big = [c for c in range(7) if (y == c).sum() >= 50]
     best = (-1.0, 0.0)
     for tau in taus:
@@ -160,12 +148,6 @@ def choose_prior_tau(clf: FerCnnClassifier, x: np.ndarray, y: np.ndarray, taus: 
             best = (acc, tau)
     print(f"prior correction: tau {best[1]:.2f} (training prior {np.round(prior, 3).tolist()})")
     return [round(float(v), 4) for v in -best[1] * np.log(prior)]
-
-
-def _bgr(gray: np.ndarray) -> np.ndarray:
-    import cv2
-
-    return cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
 
 
 def cmd_tune(args: argparse.Namespace) -> None:

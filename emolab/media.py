@@ -50,8 +50,7 @@ def probe_ad(path: str | Path) -> AdInfo:
         ok, frame = cap.read()
         if not ok or frame is None:
             raise SourceError(f"ad {path} has no decodable frame; the file is corrupt or its codec unsupported")
-        fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
-        fps = fps if 1 <= fps <= 480 else 30.0
+        fps = video_fps(cap)
         count = int(cap.get(cv2.CAP_PROP_FRAME_COUNT))
         if count <= 0:  # some containers do not say: count by decoding
             count = 1
@@ -72,8 +71,18 @@ def probe_ad(path: str | Path) -> AdInfo:
         cap.release()
 
 
+def video_fps(cap: cv2.VideoCapture) -> float:
+    """The frame rate of an opened video; 30 where the container gives none or a nonsensical one.
+
+    Every reader of an ad goes through this, so frame indices computed from a session's
+    probed fps (:func:`probe_ad`) match the frames decoded later (:func:`grab_frames`).
+    """
+    fps = cap.get(cv2.CAP_PROP_FPS) or 0.0
+    return float(fps) if 1 <= fps <= 480 else 30.0
+
+
 def frame_index_at(t_ms: float, fps: float) -> int:
-    """The ad frame shown at ``t_ms`` (same rule as :func:`emolab.media.read_frame_at`)."""
+    """The index of the frame shown at ``t_ms`` in a video of ``fps`` frames per second."""
     return max(0, int(t_ms * fps / 1000.0))
 
 
@@ -96,7 +105,7 @@ def grab_frames(path: Path, times_ms: Iterable[float], max_side: int) -> dict[in
     try:
         if not cap.isOpened():
             raise SourceError(f"cannot open ad {path}; it must stay where the session says it was")
-        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
+        fps = video_fps(cap)
         wanted = sorted({frame_index_at(t, fps) for t in times_ms})
         out: dict[int, np.ndarray] = {}
         index = 0
@@ -115,22 +124,20 @@ def grab_frames(path: Path, times_ms: Iterable[float], max_side: int) -> dict[in
         cap.release()
 
 
-def read_frame_at(path: str | Path, t_ms: float, max_side: int | None = None):  # noqa: ANN201
-    """The ad frame shown at ``t_ms`` (BGR), or None past the end. Used for report thumbnails."""
+def read_frame_at(path: str | Path, t_ms: float, max_side: int | None = None) -> np.ndarray | None:
+    """The ad frame shown at ``t_ms`` (BGR, shrunk to ``max_side``), or None past the end.
+
+    It seeks for one frame, where :func:`grab_frames` decodes front to back: tests use it as
+    the independent check of the thumbnails a report shows.
+    """
     cap = cv2.VideoCapture(str(path))
     try:
         if not cap.isOpened():
             raise SourceError(f"cannot open ad {path}; it must stay where the session says it was")
-        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-        cap.set(cv2.CAP_PROP_POS_FRAMES, max(0, int(t_ms * fps / 1000.0)))
+        cap.set(cv2.CAP_PROP_POS_FRAMES, frame_index_at(t_ms, video_fps(cap)))
         ok, frame = cap.read()
         if not ok:
             return None
-        if max_side and max(frame.shape[:2]) > max_side:
-            s = max_side / max(frame.shape[:2])
-            frame = cv2.resize(
-                frame, (round(frame.shape[1] * s), round(frame.shape[0] * s)), interpolation=cv2.INTER_AREA
-            )
-        return frame
+        return shrink(frame, max_side) if max_side else frame
     finally:
         cap.release()

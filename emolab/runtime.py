@@ -34,9 +34,9 @@ _BACKEND_PACKAGES: dict[str, tuple[str, ...]] = {
     "mtcnn": ("onnxruntime",),
     "mtcnn-torch": ("torch", "facenet_pytorch"),
     "yolo": ("torch", "ultralytics"),
-    "yunet": (),
+    "yunet": (),  # OpenCV
     "resnet": ("torch", "facenet_pytorch"),
-    "onnx": ("onnxruntime",),
+    "onnx": (),  # OpenCV's dnn module
 }
 
 DEVELOPER_INSTALL = (

@@ -43,12 +43,6 @@ def settings(tmp_path_factory):  # noqa: ANN001, ANN201
 
 
 @pytest.fixture(scope="session")
-def classifier_spec() -> str:
-    """The shipped default classifier (emolab's own model): the tests exercise what users get."""
-    return "auto"
-
-
-@pytest.fixture(scope="session")
 def demo_clips(tmp_path_factory) -> tuple[Path, Path]:  # noqa: ANN001
     from emolab.demo import make_demo_ad, make_demo_camera
 

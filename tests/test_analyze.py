@@ -14,7 +14,7 @@ from emolab.session import load_session, summary_for
 from tests.conftest import VIDEOS, need_shared
 
 
-def test_analyze_cli_writes_a_consistent_session(tmp_path, demo_clips, classifier_spec, capsys):
+def test_analyze_cli_writes_a_consistent_session(tmp_path, demo_clips, capsys):
     ad, camera = demo_clips
     out = tmp_path / "session"
     code = main(
@@ -31,7 +31,7 @@ def test_analyze_cli_writes_a_consistent_session(tmp_path, demo_clips, classifie
             "--respondent",
             "R-007",
             "--classifier",
-            classifier_spec,
+            "auto",
             "--no-progress",
         ]
     )

@@ -20,3 +20,15 @@ def test_bench_prints_both_engines_and_the_ratio(capsys):
     # The mosaic has four faces: both engines find them (faces per frame column).
     mosaic = out.split("1280x720 2x2 mosaic")[1]
     assert all(float(f) >= 3.9 for f in re.findall(r"^(?:0\.1.*?|now)\s+(?:[\d.]+\s+){6}([\d.]+)", mosaic, flags=re.M))
+
+
+def test_bench_pairs_times_every_installed_pair_at_both_sizes(capsys):
+    video = need_shared(VIDEOS / "single_face.mp4")
+    assert main(["bench", "--video", str(video), "--frames", "6", "--pairs"]) == 0
+    out = capsys.readouterr().out
+    rows = re.findall(r"^(\S+)\s+(\S+)\s+(640x360|1920x1080)\s+([\d.]+)\s+([\d.]+)", out, flags=re.M)
+    pairs = {(det, clf) for det, clf, *_ in rows}
+    assert ("mtcnn", "emolab-fer-cnn") in pairs, out
+    assert sorted(size for *_, size, _, _ in rows) == sorted(["640x360", "1920x1080"] * len(pairs))
+    # The default pair finds and classifies the face: both stages take time.
+    assert all(float(detect) > 0 and float(classify) > 0 for det, *_, detect, classify in rows if det == "mtcnn")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from pathlib import Path
 
 import cv2
@@ -91,6 +92,20 @@ def test_unreadable_onnx_is_a_model_error(settings, tmp_path):
     )
     with pytest.raises(ModelError, match="garbage.onnx"):
         create_classifier(str(path), settings)
+
+
+def test_onnx_classifiers_run_without_onnx_runtime(settings, tmp_path, monkeypatch):
+    """The onnx backend runs on OpenCV's dnn module: an install without ONNX Runtime still offers it."""
+    path = tmp_path / "other.onnx"
+    path.write_bytes(b"x")
+    path.with_suffix(".json").write_text(
+        json.dumps(
+            {"name": "o", "task": "classifier", "backend": "onnx", "file": "other.onnx", "labels": list(EMOTIONS)}
+        )
+    )
+    monkeypatch.setitem(sys.modules, "onnxruntime", None)  # blocks the import, as a missing package would
+    card, _ = select_classifier_card(str(path), settings)
+    assert card.backend == "onnx"
 
 
 def test_model_file_without_card_says_what_to_write(settings, tmp_path):

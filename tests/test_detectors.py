@@ -139,3 +139,10 @@ def test_face_finder_detects_on_schedule_and_refines_between(settings, astronaut
     assert finder.find(blank, 633)[1], "with nothing to follow, every frame gets a full detection"
     every = FaceFinder(detector, redetect_s=0.0, max_faces=4)
     assert all(every.find(astronaut_bgr, t)[1] for t in (0, 33, 66)), "redetect_s 0: full detection every frame"
+    # A detector that cannot refine (facenet-pytorch's MTCNN) runs in full on every frame.
+    torch_mtcnn = create_detector("mtcnn-torch", settings)
+    assert detector.can_refine and not torch_mtcnn.can_refine
+    with pytest.raises(NotImplementedError, match="mtcnn-torch"):
+        torch_mtcnn.refine(astronaut_bgr, [])
+    plain = FaceFinder(torch_mtcnn, redetect_s=0.5, max_faces=4)
+    assert all(plain.find(astronaut_bgr, t)[1] for t in (0, 33, 66)), "no refine: full detection every frame"

@@ -1,16 +1,22 @@
-"""Small engine pieces: settings, emotions, tracking and smoothing, the no-Qt contract."""
+"""Small engine pieces: settings, emotions, tracking and smoothing, frame rates, prefetching, the no-Qt contract."""
 
 from __future__ import annotations
 
 import subprocess
 import sys
+import threading
+import time
 
+import cv2
 import numpy as np
 import pytest
 
+from emolab.capture.prefetch import Prefetcher
+from emolab.capture.sources import Frame, FrameSource, VideoFileSource
 from emolab.detection.base import Detection
 from emolab.emotions import EMOTIONS, group_probabilities, reorder_index
-from emolab.errors import SettingsError
+from emolab.errors import SettingsError, SourceEnded, SourceError
+from emolab.media import frame_index_at, grab_frames, probe_ad, read_frame_at
 from emolab.settings import Settings
 from emolab.tracking import ViewerTracker
 
@@ -85,3 +91,75 @@ def test_ad_clock_never_runs_backwards_and_stops_at_the_end():
     # A new showing starts from the beginning: a real jump back is taken.
     clock.update(-1000.0, playing=True, at=200.0)
     assert clock.ad_ms_at(200.5) == pytest.approx(-500.0)
+
+
+def test_a_video_with_a_nonsensical_frame_rate_is_read_at_30_fps_everywhere(tmp_path):
+    """The report's thumbnail keys (from the session's probed fps) must match the decoded frames."""
+    path = tmp_path / "odd.avi"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"MJPG"), 0.5, (64, 48))
+    for i in range(12):
+        writer.write(np.full((48, 64, 3), 20 * i, np.uint8))
+    writer.release()
+    ad = probe_ad(path)
+    assert ad.fps == 30.0 and ad.frame_count == 12
+    times = (0.0, 100.0, 200.0)
+    frames = grab_frames(path, times, max_side=32)
+    assert sorted(frames) == [frame_index_at(t, ad.fps) for t in times] == [0, 3, 6]
+    for index, frame in frames.items():
+        assert frame.shape == (24, 32, 3) and abs(frame.mean() - 20 * index) < 3
+    np.testing.assert_array_equal(read_frame_at(path, 100.0, max_side=32), frames[3])
+    with VideoFileSource(path) as source:
+        assert source.fps == 30.0
+
+
+class _NumberedSource(FrameSource):
+    """A real frame source of ``n`` numbered frames that then ends, or fails with ``error``."""
+
+    description = "numbered test frames"
+
+    def __init__(self, n: int, error: Exception | None = None) -> None:
+        self.n, self.error, self.reads = n, error, 0
+
+    def read(self) -> Frame:
+        if self.reads == self.n:
+            raise self.error or SourceEnded("no more frames")
+        self.reads += 1
+        i = self.reads - 1
+        return Frame(np.full((4, 4, 3), i % 256, np.uint8), i, 40.0 * i, time.monotonic())
+
+
+def _decode_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name == "emolab-decode"]
+
+
+def test_prefetcher_keeps_the_order_and_ends_with_the_source():
+    frames = list(Prefetcher(_NumberedSource(50), depth=4))
+    assert [f.index for f in frames] == list(range(50))
+    assert [int(f.image[0, 0, 0]) for f in frames] == list(range(50))
+    time.sleep(0.05)
+    assert not _decode_threads()
+
+
+@pytest.mark.parametrize(
+    "error, message",
+    [(SourceError("camera unplugged"), "camera unplugged"), (RuntimeError("codec broke"), "numbered test frames")],
+)
+def test_prefetcher_raises_a_decode_error_after_the_frames_before_it(error, message):
+    seen = []
+    with pytest.raises(SourceError, match=message):
+        for frame in Prefetcher(_NumberedSource(5, error), depth=2):
+            seen.append(frame.index)
+    assert seen == [0, 1, 2, 3, 4]
+
+
+def test_prefetcher_close_mid_stream_stops_decoding():
+    source = _NumberedSource(100_000)
+    prefetcher = Prefetcher(source, depth=2)
+    frames = iter(prefetcher)
+    assert [next(frames).index for _ in range(3)] == [0, 1, 2]
+    prefetcher.close()
+    assert not _decode_threads()
+    reads = source.reads
+    assert reads <= 3 + 2 + 1  # taken, queued, one waiting to be queued
+    time.sleep(0.2)
+    assert source.reads == reads

@@ -162,7 +162,7 @@ def test_full_disk_keeps_what_was_recorded(tmp_path):
     assert len(load_session(tmp_path / "s").timeline) == 4
 
 
-def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips, classifier_spec):
+def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips):
     """Kill -9 an analysis midway; the timeline is readable and the summary rebuilds."""
     ad, camera = demo_clips
     out = tmp_path / "killed"
@@ -181,7 +181,7 @@ def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips, classifier
             str(out),
             "--no-progress",
             "--classifier",
-            classifier_spec,
+            "auto",
         ],
         env=env,
         stdout=subprocess.DEVNULL,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import cv2
@@ -11,6 +12,7 @@ import pytest
 import torch
 
 from emolab.classification.fer_cnn import FerCnnClassifier
+from emolab.cli.main import main
 from emolab.detection.base import Detection
 from emolab.emotions import EMOTIONS
 from emolab.errors import DatasetError, ModelError
@@ -18,10 +20,6 @@ from emolab.modelcards import load_card
 from emolab.training import datasets
 from emolab.training.evaluate import evaluate_dataset, save_confusion_png, write_json
 from emolab.training.train import TrainConfig, train
-
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-FER = SHARED / "data" / "fer2013"
-SHIPPED = Path(__file__).resolve().parents[1] / "models" / "emolab_fer_cnn.pt"
 
 # Folder names as FER2013 spells them (note: no "surprised"/"happiness" aliases here).
 FER_CLASSES = ("angry", "disgust", "fear", "happy", "neutral", "sad", "surprise")
@@ -150,6 +148,29 @@ def test_training_checkpoints_resumes_and_exports(tiny_run: dict) -> None:
     # No path of the training machine travels with the card (it is copied into every session).
     text = tiny_run["export"].with_suffix(".json").read_text()
     assert str(tiny_run["export"].parent) not in text and "/tmp" not in text
+
+
+def test_cli_resume_works_in_a_copied_run_folder_with_moved_data(tiny_run: dict, tmp_path: Path) -> None:
+    """--resume uses this command's --data, --out and export, not the paths stored in the checkpoint."""
+    run = tmp_path / "copied-run"
+    shutil.copytree(tiny_run["run"], run)
+    (run / "final_metrics.json").unlink()
+    data = tmp_path / "moved-fer"
+    shutil.copytree(tiny_run["data"], data)
+    original_metrics = (tiny_run["run"] / "final_metrics.json").stat().st_mtime_ns
+    original_card = tiny_run["export"].with_suffix(".json").read_text()
+
+    assert main(["train", "--resume", "--data", str(data), "--out", str(run), "--threads", "1"]) == 0
+    # The finished run is measured again and exported inside the copy (by default into <out>/export,
+    # never the models folder), from the moved data.
+    assert json.loads((run / "final_metrics.json").read_text())["epochs_run"] == 2
+    exported = run / "export" / "emolab_fer_cnn.json"
+    assert (run / "export" / "emolab_fer_cnn.onnx").is_file()
+    training = json.loads(exported.read_text())["training"]
+    assert training["data"] == "moved-fer" and training["out"] == "copied-run"
+    # The original run and its export are untouched.
+    assert (tiny_run["run"] / "final_metrics.json").stat().st_mtime_ns == original_metrics
+    assert tiny_run["export"].with_suffix(".json").read_text() == original_card
 
 
 def test_exported_model_runs_in_the_engine_backend(tiny_run: dict) -> None:

@@ -148,7 +148,7 @@ def test_a_good_session_has_no_warning_and_a_short_one_says_so(sessions):
     assert "of the 3.0 s ad" in summary["warnings"][0]["text"]
 
 
-def test_analyze_prints_the_warnings(clips, classifier_spec, tmp_path, capsys):
+def test_analyze_prints_the_warnings(clips, tmp_path, capsys):
     out = tmp_path / "short"
     code = main(
         [
@@ -160,7 +160,7 @@ def test_analyze_prints_the_warnings(clips, classifier_spec, tmp_path, capsys):
             "--out",
             str(out),
             "--classifier",
-            classifier_spec,
+            "auto",
             "--no-progress",
         ]
     )

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from emolab.errors import SourceEnded, SourceError
+from emolab.media import video_fps
 
 VIDEO_SUFFIXES = {".mp4", ".mov", ".avi", ".mkv", ".webm", ".m4v", ".mpg", ".mpeg", ".wmv"}
 
@@ -86,8 +87,7 @@ class VideoFileSource(FrameSource):
     def __init__(self, path: str | Path, realtime: bool = False, loop: bool = False) -> None:
         self.path = Path(path)
         self._cap = _video_capture(self.path)
-        fps = self._cap.get(cv2.CAP_PROP_FPS)
-        self.fps = float(fps) if fps and 1 <= fps <= 480 else 30.0
+        self.fps = video_fps(self._cap)
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
         self.frame_count = count if count > 0 else None
         self.realtime = realtime

@@ -10,10 +10,11 @@ from emolab.modelcards import ModelCard, card_for_file, discover_cards
 from emolab.runtime import check_runnable, unavailable_reason
 from emolab.settings import Settings
 
-__all__ = ["EmotionClassifier", "create_classifier", "classifier_cards", "select_classifier_card"]
+__all__ = ["EmotionClassifier", "build_classifier", "create_classifier", "classifier_cards", "select_classifier_card"]
 
 
-def _build(card: ModelCard, settings: Settings) -> EmotionClassifier:
+def build_classifier(card: ModelCard, settings: Settings) -> EmotionClassifier:
+    """The classifier ``card`` describes, with the settings' threads and pickle trust."""
     backend = card.backend
     if backend == "emolab-cnn":
         from emolab.classification.fer_cnn import FerCnnClassifier
@@ -72,4 +73,4 @@ def select_classifier_card(spec: str, settings: Settings) -> tuple[ModelCard, st
 def create_classifier(spec: str, settings: Settings) -> EmotionClassifier:
     """Build the classifier ``spec`` names (see :func:`select_classifier_card`)."""
     card, _ = select_classifier_card(spec, settings)
-    return _build(card, settings)
+    return build_classifier(card, settings)

@@ -40,6 +40,10 @@ class EmotionClassifier(ABC):
                 f"classifier {self.card.name} returned shape {raw.shape}, expected "
                 f"({len(faces)}, 7); its model file or card is wrong"
             )
+        return self.canonical(raw)
+
+    def canonical(self, raw: np.ndarray) -> np.ndarray:
+        """Per-face values (n, 7) in the model's label order, reordered to canonical order."""
         return raw[:, self._order]
 
     @abstractmethod

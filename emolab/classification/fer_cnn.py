@@ -129,6 +129,13 @@ class FerCnnClassifier(EmotionClassifier):
     def _predict_raw(self, image_bgr: np.ndarray, faces: Sequence[Detection]) -> np.ndarray:
         return self.predict_crops(self.crops(image_bgr, faces))
 
+    def logits(self, crops: np.ndarray) -> np.ndarray:
+        """The network's logits (n, 7) in the card's label order for crops from :meth:`crops`.
+
+        Without the mirror-image average or the logit bias: what tuning those starts from.
+        """
+        return self._run(normalize_crops(np.ascontiguousarray(crops), self.spec))
+
     def predict_crops(self, crops: np.ndarray) -> np.ndarray:
         """Probabilities (n, 7) in the card's label order for crops from :meth:`crops`."""
         x = normalize_crops(np.ascontiguousarray(crops), self.spec)

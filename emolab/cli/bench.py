@@ -123,7 +123,7 @@ def mosaic_frames(frames: list, size: tuple[int, int] = (1280, 720)) -> list:
 
 def legacy_pipeline(settings):  # noqa: ANN001, ANN201
     """Emolab 0.1's engine on today's weights: facenet-pytorch MTCNN and eager PyTorch, detection every frame."""
-    from emolab.classification import _build, select_classifier_card
+    from emolab.classification import build_classifier, select_classifier_card
     from emolab.detection import create_detector
     from emolab.errors import ModelError
     from emolab.pipeline import Pipeline
@@ -141,7 +141,7 @@ def legacy_pipeline(settings):  # noqa: ANN001, ANN201
             f"bench compares with emolab 0.1's PyTorch engine, but the default classifier {card.name} has no "
             "PyTorch weights (.pt) beside its card; use `emolab bench --pairs` instead"
         )
-    classifier = _build(card.with_weights(card.card_path.parent / torch_file), old)
+    classifier = build_classifier(card.with_weights(card.card_path.parent / torch_file), old)
     return Pipeline(create_detector("mtcnn-torch", old), classifier, old)
 
 
@@ -213,8 +213,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _pairs(args: argparse.Namespace, settings, frames: list) -> int:  # noqa: ANN001
     from emolab.capture.sources import Frame
-    from emolab.classification import _build, classifier_cards
-    from emolab.detection import _backends, detector_cards
+    from emolab.classification import build_classifier, classifier_cards
+    from emolab.detection import build_detector, detector_cards
     from emolab.errors import EmolabError
     from emolab.modelcards import card_for_file
     from emolab.pipeline import Pipeline
@@ -236,19 +236,16 @@ def _pairs(args: argparse.Namespace, settings, frames: list) -> int:  # noqa: AN
     )
     print(header)
     print("-" * len(header))
-    backends = _backends()
-    for dcard, ccard in itertools.product(det_cards, clf_cards):
-        try:
-            detector = backends[dcard.backend](
-                dcard,
-                threshold=settings.detect_threshold,
-                min_face_px=settings.min_face_px,
-                threads=settings.model_threads,
-            )
-            classifier = _build(ccard, settings)
-        except EmolabError as exc:
-            print(f"{dcard.name:<14} {ccard.name:<18} skipped: {exc}")
-            continue
+    # Built once each: detectors and classifiers hold no per-stream state (the Pipeline does).
+    detectors: list = []
+    classifiers: list = []
+    for cards, build, models in ((det_cards, build_detector, detectors), (clf_cards, build_classifier, classifiers)):
+        for card in cards:
+            try:
+                models.append((card, build(card, settings)))
+            except EmolabError as exc:
+                print(f"{card.name} skipped: {exc}")
+    for (dcard, detector), (ccard, classifier) in itertools.product(detectors, classifiers):
         pipeline = Pipeline(detector, classifier, settings)
         for label, batch in ((f"{w}x{h}", frames), ("1920x1080", big_frames)):
             r = time_pipeline(pipeline, batch)

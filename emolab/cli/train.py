@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import logging
 from pathlib import Path
-
-from emolab.settings import default_models_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,12 +48,19 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lr", type=float, default=0.05, help="peak learning rate of SGD (cosine schedule)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path, default=Path("runs/train"), help="checkpoint folder (default runs/train)")
-    p.add_argument("--resume", action="store_true", help="continue the run in --out from its last checkpoint")
+    p.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue the run in --out from its last checkpoint, with the training settings stored in it; "
+        "--data, --out, --export, --device and --threads are taken from this command",
+    )
     p.add_argument(
         "--export",
         type=Path,
         default=None,
-        help="where the best model and its card go (default: models/emolab_fer_cnn.pt)",
+        help="where the best model (.pt, its ONNX twin and the card) goes after every improving epoch "
+        "(default: <out>/export/emolab_fer_cnn.pt). To use it, copy the three files into the models folder; "
+        "the card's tuned run-time keys (logit_bias, crop_shift) come from `benchmarks/fer_eval.py tune --write`",
     )
     p.add_argument("--threads", type=int, default=2, help="torch CPU threads")
     p.add_argument("--device", default="auto", choices=("auto", "cpu", "cuda"), help="auto: cuda when torch sees a GPU")
@@ -92,9 +98,19 @@ def run(args: argparse.Namespace) -> int:
     logging.getLogger("emolab.training").setLevel(logging.INFO)
     if not logging.getLogger().handlers:
         logging.basicConfig(format="%(levelname)s %(name)s: %(message)s")
-    export = args.export or default_models_dir() / "emolab_fer_cnn.pt"
+    # Never the models folder by default: a plain run must not replace the shipped, tuned model.
+    export = args.export or args.out / "export" / "emolab_fer_cnn.pt"
     if args.resume:
-        cfg = config_from_checkpoint(args.out)
+        # The run's own settings come from the checkpoint; where things are and what runs it, from
+        # this command (a run folder may have been copied, or the dataset moved).
+        cfg = dataclasses.replace(
+            config_from_checkpoint(args.out),
+            data=str(args.data),
+            out=str(args.out),
+            export=str(export),
+            device=args.device,
+            threads=args.threads,
+        )
     else:
         cfg = TrainConfig(
             data=str(args.data),

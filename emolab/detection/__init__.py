@@ -10,7 +10,15 @@ from emolab.modelcards import ModelCard, card_for_file, discover_cards
 from emolab.runtime import check_runnable, unavailable_reason
 from emolab.settings import Settings
 
-__all__ = ["Detection", "FaceDetector", "BACKENDS", "create_detector", "detector_cards", "select_detector_card"]
+__all__ = [
+    "Detection",
+    "FaceDetector",
+    "BACKENDS",
+    "build_detector",
+    "create_detector",
+    "detector_cards",
+    "select_detector_card",
+]
 
 
 def _backends() -> dict[str, type[FaceDetector]]:
@@ -58,9 +66,8 @@ def select_detector_card(spec: str, settings: Settings) -> tuple[ModelCard, str]
     raise UnknownModelError(f"unknown face detector {spec!r}; choose auto, {', '.join(names)}, or a model file path")
 
 
-def create_detector(spec: str, settings: Settings) -> FaceDetector:
-    """Build the detector ``spec`` names (see :func:`select_detector_card`)."""
-    card, _ = select_detector_card(spec, settings)
+def build_detector(card: ModelCard, settings: Settings) -> FaceDetector:
+    """The detector ``card`` describes, with the settings' threshold, minimum face size and threads."""
     backends = _backends()
     if card.backend not in backends:
         raise UnknownModelError(
@@ -72,3 +79,9 @@ def create_detector(spec: str, settings: Settings) -> FaceDetector:
         min_face_px=settings.min_face_px,
         threads=settings.model_threads,
     )
+
+
+def create_detector(spec: str, settings: Settings) -> FaceDetector:
+    """Build the detector ``spec`` names (see :func:`select_detector_card`)."""
+    card, _ = select_detector_card(spec, settings)
+    return build_detector(card, settings)

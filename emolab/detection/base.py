@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -42,6 +43,8 @@ class FaceDetector(ABC):
 
     #: Registry name (``mtcnn``, ``yolo``, ``yunet``).
     name: str = ""
+    #: Whether :meth:`refine` is implemented (a cheap update of faces followed from the last frame).
+    can_refine: bool = False
 
     def __init__(self, card: ModelCard, threshold: float = 0.6, min_face_px: int = 40) -> None:
         self.card = card
@@ -51,6 +54,13 @@ class FaceDetector(ABC):
     @abstractmethod
     def detect(self, image_bgr: np.ndarray) -> list[Detection]:
         """Faces in ``image_bgr`` (H, W, 3 uint8), most confident first."""
+
+    def refine(self, image_bgr: np.ndarray, faces: Sequence[Detection]) -> list[Detection]:
+        """``faces`` (boxes from a recent frame) re-located in ``image_bgr``; those no longer found are dropped.
+
+        Only detectors with ``can_refine`` implement it.
+        """
+        raise NotImplementedError(f"the {self.name} detector cannot refine faces; check can_refine first")
 
     def _keep(self, faces: list[Detection]) -> list[Detection]:
         kept = [f for f in faces if f.score >= self.threshold and min(f.width, f.height) >= self.min_face_px]

@@ -25,7 +25,7 @@ class FaceFinder:
         self.detector = detector
         self.max_faces = max_faces
         self.redetect_ms = redetect_s * 1000.0
-        self.can_refine = callable(getattr(detector, "refine", None)) and redetect_s > 0
+        self.refines = detector.can_refine and redetect_s > 0
         self.reset()
 
     def reset(self) -> None:
@@ -35,8 +35,8 @@ class FaceFinder:
     def find(self, image, t_ms: float) -> tuple[list[Detection], bool]:  # noqa: ANN001 (an image array)
         """Faces in ``image`` at time ``t_ms``, most confident first, and whether a full detection ran."""
         due = self._last_full_ms is None or not (0 <= t_ms - self._last_full_ms < self.redetect_ms)
-        if self.can_refine and self._faces and not due:
-            refined = self.detector.refine(image, self._faces)  # type: ignore[attr-defined]
+        if self.refines and self._faces and not due:
+            refined = self.detector.refine(image, self._faces)
             if len(refined) == len(self._faces):
                 self._faces = refined
                 return refined, False

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -176,6 +176,28 @@ def detect_faces(
     return out
 
 
+def framed_faces(
+    images: np.ndarray,
+    card_input: dict[str, Any],
+    faces: Sequence[Detection | None] | None = None,
+    upscale: int = 160,
+    pad: float = 0.5,
+) -> Iterator[tuple[int, np.ndarray, Detection]]:
+    """Per dataset image with a face: its index, the BGR frame a classifier sees, and the face in it.
+
+    Without ``faces`` (the direct path) the frame is the image itself and the face box frames it
+    as the classifier's card says (:func:`framing_detection`); with ``faces`` (the detection path)
+    the frame is the image placed in a frame (:func:`as_frame`) and the face is the detector's;
+    images where it found none are skipped.
+    """
+    for i, gray in enumerate(images):
+        if faces is None:
+            frame = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
+            yield i, frame, framing_detection(frame, card_input)
+        elif (face := faces[i]) is not None:
+            yield i, as_frame(gray, upscale, pad), face
+
+
 def evaluate_arrays(
     classifier: EmotionClassifier,
     images: np.ndarray,
@@ -200,15 +222,7 @@ def evaluate_arrays(
     """
     preds, kept, times = [], [], []
     card_input = dict(classifier.card.input) if getattr(classifier, "card", None) else {}
-    for i, gray in enumerate(images):
-        if faces is None:
-            frame = cv2.cvtColor(gray, cv2.COLOR_GRAY2BGR)
-            face = framing_detection(frame, card_input)
-        else:
-            face = faces[i]
-            if face is None:
-                continue
-            frame = as_frame(gray, upscale, pad)
+    for i, frame, face in framed_faces(images, card_input, faces, upscale, pad):
         t0 = time.perf_counter()
         probs = classifier.predict(frame, [face])
         times.append(time.perf_counter() - t0)

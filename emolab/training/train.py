@@ -10,8 +10,10 @@ Design choices, for a 2-core CPU:
 * the loss is always cross-entropy to a target distribution: FER+'s crowd-vote distribution
   (``labels="ferplus"``) or the label-smoothed one-hot of a single label (``"fer2013"``);
 * the checkpoint is picked on the validation split only; the best model so far is exported
-  (weights + model card, written atomically) after every improving epoch, so the engine
-  always has a usable default even if a run is cut short;
+  (weights + model card, written atomically) after every improving epoch, so a run cut short
+  still leaves a usable model (the CLI exports into the run folder; installing it into the
+  models folder is an explicit copy, and its tuned run-time keys come from
+  ``benchmarks/fer_eval.py tune --write``);
 * optionally a wall-clock budget drives the learning-rate schedule instead of an epoch count,
   so a run on a shared machine still finishes its annealing phase in time.
 """
