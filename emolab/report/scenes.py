@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from emolab.errors import SourceError
+from emolab.media import video_fps
 
 log = logging.getLogger(__name__)
 
@@ -79,8 +80,7 @@ def frame_distances(path: Path) -> tuple[np.ndarray, float, int]:
     try:
         if not cap.isOpened():
             raise SourceError(f"cannot open ad {path} to find its scenes; convert it to H.264 MP4")
-        fps = cap.get(cv2.CAP_PROP_FPS) or 30.0
-        fps = fps if 1 <= fps <= 480 else 30.0
+        fps = video_fps(cap)
         prev: np.ndarray | None = None
         dists: list[float] = []
         n = 0
