@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from emolab.errors import SourceError
+from emolab.outputs import check_writable
 from emolab.runtime import app_root, is_frozen
 
 SCENES = (
@@ -26,6 +27,7 @@ SCENES = (
 
 
 def _writer(path: Path, fps: float, size: tuple[int, int]) -> cv2.VideoWriter:
+    check_writable(path.parent, "the demo clips", "choose a writable folder (--folder, or --demo-folder for the window)")
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
     if not writer.isOpened():
@@ -100,13 +102,29 @@ def make_demo_camera(
     return path
 
 
+#: Seconds of the demo ad and of its camera stand-in. The "respondent" keeps watching a little
+#: after the ad ends, as a real one does: the window's last camera picture shows the face, and
+#: the seconds after the ad are recorded as "post", not as ad time.
+DEMO_AD_S = 8.0
+DEMO_CAMERA_S = 10.0
+_AD_FPS, _CAMERA_FPS = 25.0, 15.0
+
+
+def _frame_count(path: Path) -> int:
+    cap = cv2.VideoCapture(str(path))
+    try:
+        return int(cap.get(cv2.CAP_PROP_FRAME_COUNT)) if cap.isOpened() else 0
+    finally:
+        cap.release()
+
+
 def ensure_demo(folder: Path) -> tuple[Path, Path]:
-    """The demo ad and camera clip in ``folder``, made once."""
+    """The demo ad and camera clip in ``folder``, made once (again when an older emolab made them otherwise)."""
     folder = Path(folder)
     ad = folder / "demo_ad.mp4"
     cam = folder / "demo_camera.mp4"
-    if not ad.is_file():
-        make_demo_ad(ad)
-    if not cam.is_file():
-        make_demo_camera(cam)
+    if not ad.is_file() or _frame_count(ad) != round(DEMO_AD_S * _AD_FPS):
+        make_demo_ad(ad, seconds=DEMO_AD_S, fps=_AD_FPS)
+    if not cam.is_file() or _frame_count(cam) != round(DEMO_CAMERA_S * _CAMERA_FPS):
+        make_demo_camera(cam, seconds=DEMO_CAMERA_S, fps=_CAMERA_FPS)
     return ad, cam

@@ -56,3 +56,7 @@ class ClusterError(EmolabError):
 
 class MissingPackageError(EmolabError):
     """A model or command that needs a package this installation lacks (PyTorch in the installed app)."""
+
+
+class OutputError(EmolabError):
+    """A folder or file that emolab must write cannot be written (read-only, missing, full)."""

@@ -80,17 +80,68 @@ def test_ad_clock_never_runs_backwards_and_stops_at_the_end():
     from emolab.adclock import AdClock
 
     clock = AdClock()
+    clock.start(0.0, at=100.0)
     clock.update(0.0, playing=True, at=100.0, duration_ms=2440.0)
     assert clock.ad_ms_at(101.0) == pytest.approx(1000.0)
-    # The player reports 1.95 s at t = 102 s although 2.0 s have passed: the clock keeps going.
+    # The player reports 1.95 s at t = 102 s although 2.0 s have passed: the clock holds at
+    # 2.0 s until the player gets there, then follows the player again.
     clock.update(1950.0, playing=True, at=102.0)
     assert clock.ad_ms_at(102.0) == pytest.approx(2000.0)
+    assert clock.ad_ms_at(102.03) == pytest.approx(2000.0)
+    assert clock.ad_ms_at(102.2) == pytest.approx(2150.0)
     assert clock.ad_ms_at(103.0) == pytest.approx(2440.0), "extrapolation stops at the ad's duration"
-    clock.update(2440.0, playing=False, at=103.0)  # end of media
+    # A frame captured before the last report is read against the report current then.
+    assert clock.ad_ms_at(101.5) == pytest.approx(1500.0)
+    clock.update(2440.0, playing=False, at=103.0)  # the player stops at its end
     assert clock.ad_ms_at(104.0) == 2440.0
-    # A new showing starts from the beginning: a real jump back is taken.
-    clock.update(-1000.0, playing=True, at=200.0)
+    # A new showing starts from the beginning: only start() takes the clock back.
+    clock.start(-1000.0, at=200.0, limit_ms=0.0)
     assert clock.ad_ms_at(200.5) == pytest.approx(-500.0)
+    assert clock.ad_ms_at(202.0) == 0.0, "the calibration countdown stops where the ad begins"
+
+
+def test_ad_clock_ignores_the_player_rewinding_after_the_end_and_runs_into_post():
+    """QMediaPlayer under X11 reports position 0 after EndOfMedia: that is not ad time."""
+    from emolab.adclock import AdClock
+    from emolab.session.timeline import phase_of
+
+    clock = AdClock()
+    clock.start(0.0, at=10.0, limit_ms=0.0)
+    clock.update(0.0, playing=True, at=10.0, duration_ms=8000.0)
+    clock.update(7960.0, playing=True, at=17.97)
+    clock.update(8000.0, playing=True, at=18.0)
+    # Before the end is known, a report of 0 is behind the clock: held, not taken.
+    clock.update(0.0, playing=False, at=18.001)
+    assert clock.ad_ms_at(18.002) == 8000.0
+    clock.end(at=18.005)
+    clock.update(0.0, playing=False, at=18.006, duration_ms=8000.0)
+    clock.update(0.0, playing=False, at=18.1)
+    assert clock.ended
+    times = np.arange(17.9, 18.6, 0.01)
+    stamps = np.array([clock.ad_ms_at(t) for t in times])
+    assert np.all(np.diff(stamps) >= 0), "the clock went back"
+    assert clock.ad_ms_at(18.3) == pytest.approx(8295.0), "after the end the clock runs on past the duration"
+    assert phase_of(clock.ad_ms_at(18.3), 8000.0, 0.0) == "post"
+    clock.hold(at=18.5)
+    assert clock.ad_ms_at(19.0) == clock.ad_ms_at(18.5) == pytest.approx(8495.0)
+
+
+def test_ad_clock_pause_and_resume_stay_monotonic():
+    from emolab.adclock import AdClock
+
+    clock = AdClock()
+    clock.start(0.0, at=0.0)
+    clock.update(0.0, playing=True, at=0.0, duration_ms=10_000.0)
+    clock.update(2000.0, playing=True, at=2.03)  # the player lags the extrapolation by 30 ms
+    clock.update(1990.0, playing=False, at=2.5)  # paused: the player's position is behind the clock
+    frozen = clock.ad_ms_at(2.5)
+    assert frozen == pytest.approx(2470.0)
+    assert clock.ad_ms_at(4.0) == frozen, "ad time ran while paused"
+    clock.update(1990.0, playing=True, at=4.0)  # resumed: the player resumes from where it paused
+    assert clock.ad_ms_at(4.2) == frozen, "the clock waits for the player instead of going back"
+    assert clock.ad_ms_at(5.0) == pytest.approx(2990.0)
+    stamps = [clock.ad_ms_at(t) for t in np.arange(0.0, 6.0, 0.005)]
+    assert np.all(np.diff(stamps) >= 0)
 
 
 def test_a_video_with_a_nonsensical_frame_rate_is_read_at_30_fps_everywhere(tmp_path):

@@ -54,7 +54,8 @@ def codes(summary: dict) -> list[str]:
 
 
 CASES = {
-    # 16 frames 100 ms apart over the whole 1.5 s ad, a face in each: nothing to warn about.
+    # 16 frames 100 ms apart over the whole 1.5 s ad (the 16th, at 1.5 s, is just after it), a face
+    # in each: nothing to warn about.
     "good": ([(i, i * 100.0, True) for i in range(16)], None, []),
     # 0.5 s of a 1.5 s ad.
     "partial": ([(i, i * 100.0, True) for i in range(6)], None, ["partial_coverage"]),
@@ -95,6 +96,25 @@ def test_each_warning_is_computed_from_the_session_and_rebuilt(tmp_path, case, c
     assert json.loads(capsys.readouterr().out)["warnings"] == summary["warnings"]
 
 
+def test_coverage_is_the_ad_time_covered_not_the_order_of_rows(tmp_path):
+    """A screening recorded before the ad clock was monotonic ends with a row stamped 0 after the
+    ad's end (QMediaPlayer under X11 rewinds): the ad was still fully covered."""
+    from emolab.session.metrics import ad_time_shares
+
+    frames = [(i, i * 100.0, True) for i in range(15)] + [(15, 0.0, True)]
+    summary = _session(tmp_path / "rewound", frames)
+    assert codes(summary) == []
+    tl = load_session(tmp_path / "rewound").timeline
+    assert ad_time_shares(tl, AD.duration_ms) == (1.0, 1.0)
+    assert summary["ad_seconds_covered"] == pytest.approx(1.5)
+    # A gap in the middle is not covered, wherever its rows are in the file.
+    # Frames 0.1 s apart at 0-0.2 s and 0.9-1.4 s, written in reverse: 0.4 s (the frame before the
+    # gap stands for twice the frame step) + 0.6 s are covered, the rest of the gap is not.
+    _session(tmp_path / "gap", [(i, i * 100.0, True) for i in reversed(range(15)) if not 3 <= i < 9])
+    coverage, _ = ad_time_shares(load_session(tmp_path / "gap").timeline, AD.duration_ms)
+    assert coverage == pytest.approx(1000.0 / 1500.0)
+
+
 def test_every_warning_code_has_a_case():
     assert {code for _, _, expected in CASES.values() for code in expected} == set(CODES)
 
@@ -103,9 +123,9 @@ def test_warning_texts_state_the_numbers_and_thresholds(tmp_path):
     partial = _session(tmp_path / "p", CASES["partial"][0])["warnings"][0]["text"]
     assert "0.6 s of the 1.5 s ad" in partial and f"{MIN_AD_COVERAGE:.0%}" in partial
     few = _session(tmp_path / "f", CASES["few_faces"][0])["warnings"][0]["text"]
-    assert "38% of the 16 analysed ad frames" in few and f"{MIN_FACE_RATIO:.0%}" in few
+    assert "40% of the 15 analysed ad frames" in few and f"{MIN_FACE_RATIO:.0%}" in few
     none, swapped = _session(tmp_path / "n", *CASES["swapped"][:2])["warnings"]
-    assert none["text"].startswith("No face was found in any of the 16 analysed ad frames")
+    assert none["text"].startswith("No face was found in any of the 15 analysed ad frames")
     assert "8 of 8 frames sampled from the ad, but in only 0% of the reaction's frames during the ad" in swapped["text"]
     slow = _session(tmp_path / "s", CASES["slow"][0])["warnings"][0]["text"]
     assert "2.5 frames were analysed per second" in slow and f"{MIN_SAMPLE_FPS:g}" in slow

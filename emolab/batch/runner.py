@@ -44,6 +44,7 @@ from emolab.batch.study_dir import (
 from emolab.batch.work import Outcome
 from emolab.errors import BatchError, EmolabError, ModelError, SessionError
 from emolab.media import AdInfo, probe_ad
+from emolab.outputs import check_writable
 from emolab.session.store import SESSION_FILE, SUMMARY_FILE, read_meta, write_json_atomic
 from emolab.settings import Settings
 
@@ -138,11 +139,11 @@ def run_batch(
 
         import_ray()  # before any work: say at once how to install it
     t_start = time.perf_counter()
+    out = check_writable(out, "the study", "choose a writable folder with --out")  # before reading any video
     ad = Path(ad)
     ad_info = probe_ad(ad)
     reaction_list = read_reactions(reactions, ad)
     models = expected_models(settings)
-    out = Path(out)
     with study_lock(out):
         previous = read_record(out)
         if previous and previous.get("ad", {}).get("sha256") not in (None, ad_info.sha256):

@@ -25,8 +25,9 @@ from pathlib import Path
 from typing import Any
 
 from emolab.batch.reactions import Reaction
-from emolab.errors import BatchError, SessionError
+from emolab.errors import BatchError, OutputError, SessionError
 from emolab.media import AdInfo
+from emolab.outputs import write_failure
 from emolab.session.store import (
     SESSION_FILE,
     SUMMARY_FILE,
@@ -236,9 +237,13 @@ def study_lock(out: Path) -> Iterator[None]:
 
     Raises:
         BatchError: another batch holds the folder.
+        OutputError: the folder cannot be written.
     """
-    out.mkdir(parents=True, exist_ok=True)
-    fh = open(out / LOCK_FILE, "a+")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        fh = open(out / LOCK_FILE, "a+")
+    except OSError as exc:
+        raise OutputError(write_failure(out, "the study", "choose a writable folder with --out", exc)) from exc
     try:
         try:
             _lock(fh)

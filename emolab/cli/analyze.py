@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
-from emolab.cli.common import add_model_options, print_warnings, settings_from_args
+from emolab.cli.common import add_model_options, print_session, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -49,10 +48,14 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from emolab.analysis import analyze_video, check_inputs
+    from emolab.outputs import check_writable
     from emolab.pipeline import Pipeline
 
     settings = settings_from_args(args, sessions_dir=args.sessions_dir, calibration_s=args.calibration)
     inputs = check_inputs(args.ad, args.reaction, args.offset, args.out)  # refuse impossible inputs before any work
+    check_writable(
+        args.out or settings.sessions_dir, "the session", "choose a writable folder with --out or --sessions-dir"
+    )
     print("Loading models...", file=sys.stderr)
     pipeline = Pipeline.from_settings(settings)
     print(f"Using {pipeline.describe()}", file=sys.stderr)
@@ -77,8 +80,5 @@ def run(args: argparse.Namespace) -> int:
         )
     finally:
         bar.close()
-    print(f"Session written to {folder}")
-    shown = {k: summary[k] for k in ("frames", "face_ratio", "group_share", "eei", "emonps", "processed_fps")}
-    print(json.dumps(shown, indent=2))
-    print_warnings(summary)
+    print_session(folder, summary)
     return 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -48,6 +49,19 @@ def settings_from_args(args: argparse.Namespace, **overrides: object) -> Setting
         changes["models_dir"] = args.models_dir
     changes.update({k: v for k, v in overrides.items() if v is not None})
     return settings.replace(**changes) if changes else settings
+
+
+#: What ``emolab analyze`` and ``emolab demo`` print of a session's summary (one format for both).
+SUMMARY_KEYS = ("frames", "face_ratio", "emotion_share", "group_share", "eei", "emonps", "processed_fps")
+
+
+def print_session(folder: Path, summary: dict[str, Any], report: Path | None = None) -> None:
+    """Where the session (and its report) went, the main numbers as JSON, then any warnings."""
+    print(f"Session written to {folder}")
+    if report is not None:
+        print(f"Report written to {report} (open it in a web browser)")
+    print(json.dumps({k: summary[k] for k in SUMMARY_KEYS}, indent=2))
+    print_warnings(summary)
 
 
 def print_warnings(summary: dict[str, Any]) -> None:

@@ -1,16 +1,17 @@
-"""``emolab demo``: make the bundled example and analyse it offline, no downloads needed."""
+"""``emolab demo``: make the bundled example, analyse it offline and write its report; no downloads needed."""
 
 from __future__ import annotations
 
 import argparse
-import json
 from pathlib import Path
 
-from emolab.cli.common import add_model_options, print_warnings, settings_from_args
+from emolab.cli.common import add_model_options, print_session, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="generate the bundled example ad and camera clip and analyse them")
+    p = sub.add_parser(
+        "demo", help="generate the bundled example ad and camera clip, analyse them and write the report"
+    )
     p.add_argument(
         "--folder",
         type=Path,
@@ -27,8 +28,11 @@ def run(args: argparse.Namespace) -> int:
 
     from emolab.analysis import analyze_video
     from emolab.demo import ensure_demo
+    from emolab.outputs import check_writable
     from emolab.pipeline import Pipeline
+    from emolab.report import build_session_report
 
+    check_writable(args.folder, "the demo", "choose a writable folder with --folder")
     ad, camera = ensure_demo(args.folder)
     print(f"Demo ad: {ad}\nDemo camera stand-in: {camera}")
     if args.make_only:
@@ -43,9 +47,5 @@ def run(args: argparse.Namespace) -> int:
             bar.update(done - bar.n)
 
         folder, summary = analyze_video(ad, camera, settings, respondent="demo", pipeline=pipeline, progress=progress)
-    print(f"Session written to {folder}")
-    print(
-        json.dumps({k: summary[k] for k in ("frames", "face_ratio", "emotion_share", "eei", "processed_fps")}, indent=2)
-    )
-    print_warnings(summary)
+    print_session(folder, summary, report=build_session_report(folder))
     return 0

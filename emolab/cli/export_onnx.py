@@ -30,10 +30,11 @@ def run(args: argparse.Namespace) -> int:
     )
     from emolab.classification import classifier_cards
     from emolab.classification.networks import build_from_config, load_state_dict
+    from emolab.outputs import check_writable
     from emolab.training.onnx_export import export_classifier, export_mtcnn
 
     settings = settings_from_args(args)
-    folder = settings.models_dir
+    folder = check_writable(settings.models_dir, "the ONNX models", "choose a writable folder with --models-dir")
     if not args.skip_mtcnn:
         for path in export_mtcnn(folder):
             print(f"wrote {path}")

@@ -18,6 +18,7 @@ from PySide6.QtMultimediaWidgets import QVideoWidget
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from emolab.adclock import AdClock
+from emolab.gui.qtlog import PULSEAUDIO_ABSENT, quiet
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +73,9 @@ class AdPlayer(QObject):
 
     States: idle → calibration (clock counts up from −calibration to 0, the pane asks the
     respondent to relax) → ad (the player runs) → idle. :meth:`pause` / :meth:`resume` freeze
-    and restart whichever is running.
+    and restart whichever is running. Each :meth:`start` begins a new playback of the clock:
+    within it the clock only moves forward, and once the media ends it runs on past the ad's
+    duration (what is captured then is after the ad, not in it).
     """
 
     ended = Signal()  # the ad played to its end
@@ -88,7 +91,9 @@ class AdPlayer(QObject):
         # Python is a PySide wrapper whose disconnectNotify needs the GIL when Qt's FFmpeg
         # threads tear down their audio renderer, which can deadlock with the GUI thread.
         self.audio: QAudioOutput | None = None
-        if QMediaDevices.audioOutputs():
+        with quiet(PULSEAUDIO_ABSENT):  # no sound server: said once, in the window
+            outputs = QMediaDevices.audioOutputs()
+        if outputs:
             self.audio = QAudioOutput(self)
             self.player.setAudioOutput(self.audio)
         else:
@@ -122,9 +127,10 @@ class AdPlayer(QObject):
         """Start the calibration countdown, or the ad straight away."""
         self.paused = False
         self.player.pause()  # pause, not stop: stopping tears the playback engine down (see above)
+        # A new playback: the only time the clock goes back. It stops at 0 until the ad starts.
+        self.clock.start(-max(0.0, calibration_s) * 1000.0, limit_ms=0.0)
         if calibration_s > 0:
             self.state = "calibration"
-            self.clock.update(-calibration_s * 1000.0, playing=True)
             self.pane.show_message(self.tr("Please look at the screen and relax.\nThe ad starts in a moment."))
             self._cal_timer.start(round(calibration_s * 1000))
         else:
@@ -164,11 +170,12 @@ class AdPlayer(QObject):
         """Freeze the clock where it is and stop the ad."""
         if not self.active:
             return
-        self.clock.update(self.clock.ad_ms_at(time.monotonic()), playing=False)
+        self.clock.hold()
         self.state = "idle"
         self.paused = False
         self._cal_timer.stop()
         self.player.pause()
+        self.player.setPosition(0)  # the next showing starts at the beginning, with no stale position
         self.pane.show_message(self.tr("The screening has ended. Thank you!"))
 
     def _sync(self, *_: object) -> None:
@@ -181,7 +188,7 @@ class AdPlayer(QObject):
 
     def _on_status(self, status: QMediaPlayer.MediaStatus) -> None:
         if status == QMediaPlayer.MediaStatus.EndOfMedia and self.state == "ad":
-            self.clock.update(float(self.player.duration()), playing=False)
+            self.clock.end()  # from now on the player's position (often back at 0) is not ad time
             self.ended.emit()
         elif status == QMediaPlayer.MediaStatus.InvalidMedia:
             self._on_error(QMediaPlayer.Error.FormatError, self.player.errorString())

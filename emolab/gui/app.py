@@ -33,8 +33,10 @@ def fix_qt_environment() -> None:
         value = os.environ.get(var, "")
         if value and "cv2" in Path(value).parts:
             del os.environ[var]
-    # Qt Multimedia lists every optional library it could not find (VA-API, PipeWire): noise.
-    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false")
+    # Qt Multimedia lists every optional library it could not find (VA-API, PipeWire), and at
+    # info level prints FFmpeg's version, each file's stream dump and "No HW decoder found":
+    # noise at every launch. Its warnings (a damaged ad, a failed decoder) still show.
+    os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false;qt.multimedia.*.info=false")
 
 
 fix_qt_environment()

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from emolab.emotions import EMOTIONS, GROUPS, group_probabilities
 from emolab.gui.i18n import emotion_name, group_name
+from emolab.gui.qtlog import PYQTGRAPH_DARK_MODE, quiet
 from emolab.palette import ATTENTION_COLOR, EMOTION_COLORS, GROUP_COLORS
 from emolab.session.metrics import frame_attentive_share
 
@@ -77,7 +78,8 @@ class EmotionCurves(QWidget):
         pg.setConfigOptions(antialias=True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        self.view = pg.GraphicsLayoutWidget()
+        with quiet(PYQTGRAPH_DARK_MODE):
+            self.view = pg.GraphicsLayoutWidget()
         self.view.setBackground("w")
         layout.addWidget(self.view)
         self.emotion_plot = self._make_plot(row=0)

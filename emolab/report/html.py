@@ -6,6 +6,7 @@ so tools and tests can read exactly what the page states.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -14,7 +15,8 @@ from typing import Any
 
 import numpy as np
 
-from emolab.errors import SessionError
+from emolab.errors import OutputError
+from emolab.outputs import write_failure
 
 DATA_ID = "emolab-data"
 
@@ -174,7 +176,6 @@ def write_atomic(path: Path, text: str) -> None:
         tmp.write_text(text, encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
-        raise SessionError(
-            f"cannot write report {path}: {exc.strerror or exc}; pick another folder with --out"
-        ) from exc
+        with contextlib.suppress(OSError):  # on a read-only file system even this fails
+            tmp.unlink(missing_ok=True)
+        raise OutputError(write_failure(path.parent, path.name, "pick another folder with --out", exc)) from exc

@@ -12,6 +12,7 @@ import numpy as np
 from emolab import __version__
 from emolab.emotions import EMOTIONS, GROUP_KEYS, GROUPS, series_label
 from emolab.errors import EmolabError, SessionError
+from emolab.outputs import check_writable
 from emolab.palette import ATTENTION_COLOR, GROUP_COLORS, SERIES_COLORS
 from emolab.report import charts, html
 from emolab.report.adframes import attach_ad_frames, find_ad
@@ -259,7 +260,11 @@ def ad_scenes(meta: dict[str, Any], near: list[Path]) -> list[Any] | None:
 def rebuild_with_scenes(session_dir: Path) -> dict[str, Any]:
     """``rebuild_summary`` with ``attention_by_scene`` filled when the ad is found (``summary --rebuild``)."""
     session_dir = Path(session_dir)
-    return rebuild_summary(session_dir, ad_scenes(read_meta(session_dir), near=[session_dir]))
+    meta = read_meta(session_dir)
+    check_writable(  # before decoding the ad for its scenes
+        session_dir, "the summary", "copy the session folder somewhere writable and rebuild it there"
+    )
+    return rebuild_summary(session_dir, ad_scenes(meta, near=[session_dir]))
 
 
 def fmt_time(t_s: float) -> str:
@@ -278,9 +283,12 @@ def build_session_report(
 
     Raises:
         SessionError: the session is missing, malformed or has no ad frames.
+        OutputError: the report cannot be written there (checked before any work).
     """
     session_dir = Path(session_dir)
     session = load_session(session_dir)
+    target = Path(out) if out else session_dir / REPORT_FILE
+    check_writable(target.parent, "the report", "write it elsewhere with --out FILE")
     data, curves, tl = session_numbers(session, baseline=baseline, attentive_only=attentive_only)
     duration_ms = float(data["ad"]["duration_ms"])
     ad_path, ad_note = find_ad(session.meta["ad"], near=[session_dir])
@@ -342,7 +350,6 @@ def build_session_report(
     context = report_context(data, figs, thumbs, x_max, ad_note if ad_path is None else "")
     context["series_names"] = SERIES_NAMES
     context["consts"]["min_viewer_s"] = MIN_VIEWER_S
-    target = Path(out) if out else session_dir / REPORT_FILE
     html.write_atomic(target, html.render("session", context, data))
     log.info("session report written to %s", target)
     return target

@@ -25,6 +25,7 @@ import numpy as np
 from emolab import __version__
 from emolab.emotions import EMOTIONS, GROUP_KEYS, GROUPS, group_key, series_label
 from emolab.errors import EmolabError, SessionError
+from emolab.outputs import check_writable
 from emolab.palette import ATTENTION_COLOR, GROUP_COLORS, SERIES_COLORS
 from emolab.report import charts, html
 from emolab.report.adframes import attach_ad_frames, find_ad
@@ -428,11 +429,12 @@ def build_study_report(session_dirs: list[Path], out_dir: Path, attentive_only: 
     Raises:
         SessionError: a session is missing or malformed, or the sessions were recorded with
             different ads.
+        OutputError: ``out_dir`` cannot be written (checked before any work).
     """
     dirs = expand_session_dirs(list(session_dirs))
     sessions = [load_session(d) for d in dirs]
+    out_dir = check_writable(out_dir, "the study", "choose a writable folder with --out")
     data, curves = study_numbers(sessions, attentive_only)
-    out_dir = Path(out_dir)
     duration_ms = float(data["ad"]["duration_ms"])
     x_max = duration_ms / 1000.0
 

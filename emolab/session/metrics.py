@@ -54,23 +54,44 @@ def frame_starts(tl: Timeline) -> np.ndarray:
     return np.flatnonzero(change)
 
 
-def ad_time_shares(tl: Timeline, duration_ms: float) -> tuple[float, float]:
-    """Shares of the ad's duration (covered by the recording, with a face seen).
+def _ad_frame_spans(tl: Timeline) -> tuple[np.ndarray, np.ndarray]:
+    """The ad time each processed ad frame stands for, and whether it had a face.
 
-    Each processed ad frame stands for the time until the next one (the median frame step
-    for the last, and at most twice the median step, so a gap in the recording counts as
-    not covered); frames without a face count against the second share.
+    Frames are taken in ad-time order (not file order), so a stamp out of order, as sessions
+    recorded before the ad clock was made monotonic have at their end, covers nothing twice.
+    Each frame stands for the time until the next one (the median frame step for the last, and
+    at most twice the median step, so a gap in the recording counts as not covered).
     """
     ad = tl.in_phase("ad")
     starts = frame_starts(ad)
-    if len(starts) == 0 or duration_ms <= 0:
-        return 0.0, 0.0
-    t = ad.ad_ms[starts]
-    step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
-    dt = np.append(np.diff(t), step)
-    dt = np.minimum(dt, 2.0 * step) if step > 0 else dt
+    if len(starts) == 0:
+        return np.zeros(0), np.zeros(0, dtype=bool)
     ends = np.append(starts[1:], len(ad))
     has_face = np.array([(ad.viewer_id[a:b] >= 0).any() for a, b in zip(starts, ends)])
+    order = np.argsort(ad.ad_ms[starts], kind="stable")
+    t = ad.ad_ms[starts][order]
+    diffs = np.diff(t)
+    positive = diffs[diffs > 0]
+    step = float(np.median(positive)) if len(positive) else 0.0
+    dt = np.append(diffs, step)
+    dt = np.minimum(dt, 2.0 * step) if step > 0 else dt
+    return dt, has_face[order]
+
+
+def ad_time_covered_ms(tl: Timeline) -> float:
+    """Milliseconds of ad time the recording covers (see :func:`ad_time_shares`)."""
+    return float(_ad_frame_spans(tl)[0].sum())
+
+
+def ad_time_shares(tl: Timeline, duration_ms: float) -> tuple[float, float]:
+    """Shares of the ad's duration (covered by the recording, with a face seen).
+
+    Computed from the ad time the frames actually cover (see :func:`_ad_frame_spans`), not
+    from the first and last rows; frames without a face count against the second share.
+    """
+    dt, has_face = _ad_frame_spans(tl)
+    if len(dt) == 0 or duration_ms <= 0:
+        return 0.0, 0.0
     return float(min(1.0, dt.sum() / duration_ms)), float(min(1.0, dt[has_face].sum() / duration_ms))
 
 
@@ -276,7 +297,7 @@ def compute_summary(
         "processed_fps": (len(starts) - 1) / span_s if span_s > 0 else 0.0,
         "dropped_frames": int(np.sum(gaps[gaps > 0])) if len(gaps) else 0,
         "latency_ms_median": float(np.nanmedian(latency)) if len(latency) else 0.0,
-        "ad_seconds_covered": (float(ad.ad_ms.max() - ad.ad_ms.min()) / 1000.0) if ad_frames > 1 else 0.0,
+        "ad_seconds_covered": ad_time_covered_ms(tl) / 1000.0 if ad_frames > 1 else 0.0,
         "calibration_baseline": (
             {e: float(np.mean(calib_faces.smoothed[:, i])) for i, e in enumerate(EMOTIONS)}
             if len(calib_faces)

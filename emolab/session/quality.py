@@ -119,7 +119,8 @@ def sample_fps(summary: dict[str, Any]) -> float:
     """Frames analysed per second of ad time.
 
     Not per second of wall-clock time: offline analysis may run slower than real time without
-    missing anything.
+    missing anything. Each frame covers the ad time until the next (``ad_seconds_covered``),
+    so frames spaced ``s`` seconds apart give ``1/s``.
     """
     covered_s = float(summary["ad_seconds_covered"])
-    return (int(summary["frames"]) - 1) / covered_s if covered_s > 0 else 0.0
+    return int(summary["frames"]) / covered_s if covered_s > 0 else 0.0

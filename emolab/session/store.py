@@ -7,6 +7,7 @@ be rebuilt from whatever was written.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import logging
@@ -59,7 +60,8 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
         tmp.write_text(json.dumps(data, indent=2, ensure_ascii=False, default=_jsonable), encoding="utf-8")
         os.replace(tmp, path)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # on a read-only file system even this fails
+            tmp.unlink(missing_ok=True)
         raise SessionError(
             f"cannot write {path}: {exc.strerror or exc}. Free disk space or pick another folder; "
             "the timeline recorded so far is kept."

@@ -51,9 +51,10 @@ COLUMNS_WITHOUT_POSE = COLUMNS[: -len(POSE_COLUMNS) - 1]
 
 
 def phase_of(ad_ms: float, duration_ms: float, calibration_ms: float) -> str:
+    """The phase of a frame at ``ad_ms``: the ad is ``[0, duration_ms)``; at its duration it has ended."""
     if ad_ms < 0:
         return "calibration" if calibration_ms > 0 and ad_ms >= -calibration_ms else "pre"
-    if ad_ms > duration_ms:
+    if ad_ms >= duration_ms:
         return "post"
     return "ad"
 
