@@ -27,7 +27,9 @@ SCENES = (
 
 
 def _writer(path: Path, fps: float, size: tuple[int, int]) -> cv2.VideoWriter:
-    check_writable(path.parent, "the demo clips", "choose a writable folder (--folder, or --demo-folder for the window)")
+    check_writable(
+        path.parent, "the demo clips", "choose a writable folder (--folder, or --demo-folder for the window)"
+    )
     path.parent.mkdir(parents=True, exist_ok=True)
     writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
     if not writer.isOpened():

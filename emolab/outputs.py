@@ -60,7 +60,11 @@ def check_writable(folder: str | Path, what: str, fix: str) -> Path:
     return folder
 
 
+def write_reason(exc: OSError) -> str:
+    """Why a write failed, in words ("the disk is full")."""
+    return _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
+
+
 def write_failure(path: str | Path, what: str, fix: str, exc: OSError) -> str:
     """The message for ``exc`` raised while writing ``what`` to ``path``: the place, why, and ``fix``."""
-    reason = _REASONS.get(exc.errno or 0) or exc.strerror or str(exc)
-    return f"cannot write {what} in {path}: {reason}; {fix}"
+    return f"cannot write {what} in {path}: {write_reason(exc)}; {fix}"

@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-# Qt Multimedia's probing for optional system libraries is informational noise.
-os.environ.setdefault("QT_LOGGING_RULES", "qt.multimedia.symbolsresolver=false")
 
-from emolab.gui import app as gui_app  # noqa: E402,F401 - fixes the Qt environment before any QApplication
+# Fixes the Qt environment before any QApplication, and quiets Qt Multimedia's informational noise
+# (QT_LOGGING_RULES) as a user's launch does.
+from emolab.gui import app as gui_app  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

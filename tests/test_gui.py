@@ -621,3 +621,43 @@ def test_recent_button_leaves_room_for_its_arrow(make_window, tmp_path) -> None:
     text_width = QFontMetrics(button.font()).horizontalAdvance(button.text())
     # (A tool button with an instant-popup menu drew its arrow over the text: 17 px to spare.)
     assert button.width() >= text_width + 30, "text and menu arrow each get their own room"
+
+
+def test_the_window_refuses_an_unwritable_sessions_folder_before_loading_models(make_window, tmp_path) -> None:  # noqa: ANN001
+    from emolab.demo import make_demo_ad, make_demo_camera
+
+    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=1.0)
+    cam = make_demo_camera(tmp_path / "cam.mp4", seconds=1.0, fps=5.0)
+    window = make_window("--ad", str(ad), "--camera", str(cam), "--respondent", "R", "--consent")
+    window.setup.sessions_edit.setText("/proc/x/sessions")  # no folder can be made there, even by root
+    assert window.start() is False
+    assert window.worker is None and window.state == "idle", "the screening started"
+    text = window.message.label.text()
+    assert window.message.kind == "error" and "/proc/x/sessions" in text and "Save sessions in" in text
+
+
+def test_the_sessions_folder_field_shows_the_end_of_a_long_path(make_window, tmp_path, qtbot) -> None:  # noqa: ANN001
+    """The start of a long path is the same for every study; its end says where sessions go."""
+    long = str(tmp_path / ("a-long-folder-name-" * 6) / "study-of-the-spring-campaign" / "sessions")
+    window = make_window("--sessions-dir", long)
+    field = window.setup.sessions_edit
+    qtbot.waitExposed(window)
+    assert field.text() == long and field.toolTip() == long
+    assert field.fontMetrics().horizontalAdvance(long) > field.width(), "the path fits: nothing to check"
+
+    def end_visible() -> bool:
+        field.grab()  # paints it, as the screen would: the line edit scrolls to its cursor when painted
+        return field.cursorPosition() == len(long) and field.rect().contains(field.cursorRect().center())
+
+    assert end_visible()
+    # Edited at its start, then left: the field shows the end again.
+    window.activateWindow()
+    field.setFocus()
+    qtbot.waitUntil(field.hasFocus)
+    field.setCursorPosition(0)
+    assert not end_visible()
+    window.setup.respondent_edit.setFocus()
+    qtbot.waitUntil(lambda: not field.hasFocus())
+    assert end_visible()
+    window.resize(window.width() - 200, window.height())
+    qtbot.waitUntil(end_visible)

@@ -148,18 +148,59 @@ def test_writer_refuses_a_folder_with_files(tmp_path):
     assert (tmp_path / "s" / "keep.txt").read_text() == "precious"
 
 
-def test_full_disk_keeps_what_was_recorded(tmp_path):
-    writer = _write_session(tmp_path / "s", [[3]] * 4)
+FILL_A_TINY_DISK = """
+import json, shutil, sys, time
+import numpy as np
+from emolab.errors import SessionError
+from emolab.media import AdInfo
+from emolab.pipeline import FaceResult, FrameResult
+from emolab.session import SessionWriter
 
-    class FullDisk:
-        def writerows(self, rows):  # noqa: ANN001
-            raise OSError(28, "No space left on device")
+disk, copy = sys.argv[1:3]
+ad = AdInfo("ad.mp4", "/x/ad.mp4", 10, "0" * 64, 600000.0, 10.0, 64, 48, 15)
+p = np.full(7, 0.01, np.float32)
+p[3] = 0.94
+writer = SessionWriter.create(disk, "r1", ad, {"kind": "test"}, {}, {}, folder=disk + "/s")
+error = close_error = None
+for i in range(100000):
+    two = [FaceResult(viewer_id=v, box=(10.0, 10.0, 40.0, 40.0), score=0.99, probs=p, smoothed=p) for v in (1, 2)]
+    faces = tuple(two) if i % 3 else ()  # frames of two rows, and of one
+    try:
+        writer.write(FrameResult(i, i * 100.0, time.monotonic(), (64, 48), faces, {}), i * 100.0)
+    except SessionError as exc:
+        error = str(exc)
+        break
+try:
+    writer.close(status="failed", reason=error)
+except SessionError as exc:
+    close_error = str(exc)
+shutil.copytree(disk + "/s", copy)
+print(json.dumps({"frames": writer.frames, "rows": writer.rows, "error": error, "close_error": close_error}))
+"""
 
-    writer._csv = FullDisk()  # the disk fills up: the next append fails
-    with pytest.raises(SessionError, match="No space left.*4 frames recorded so far are kept"):
-        writer.write(_result(4, [3]), 400.0)
-    writer.close(status="failed", reason="disk full")
-    assert len(load_session(tmp_path / "s").timeline) == 4
+
+def test_full_disk_keeps_every_row_written_and_the_session_rebuilds(tmp_path):
+    """A real 64 KiB disk fills up: the rows written stay, whole; no half frame; summary --rebuild works."""
+    from tests.mounts import tiny_disk
+
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    copy = tmp_path / "copy"
+    argv = tiny_disk(disk, 64, [sys.executable, "-c", FILL_A_TINY_DISK, str(disk), str(copy)])
+    done = subprocess.run(argv, capture_output=True, text=True, env=dict(os.environ, PYTHONPATH=str(REPO)))
+    assert done.returncode == 0, done.stderr
+    out = json.loads(done.stdout)
+    assert out["frames"] > 50, "the disk filled up before anything was recorded"
+    assert "the disk is full" in out["error"]
+    assert f"The {out['frames']} frames recorded until then are kept" in out["error"]
+    text = (copy / "timeline.csv").read_text(encoding="utf-8")
+    assert text.endswith("\n"), "a row was cut in half"
+    tl = load_session(copy).timeline
+    assert len(tl) == out["rows"] and len(np.unique(tl.frame_index)) == out["frames"]
+    assert tl.frame_index[-1] == out["frames"] - 1
+    # The frame that did not fit left no row: its two faces are both absent, not one of them.
+    assert np.all(np.bincount(tl.frame_index)[[i for i in range(out["frames"]) if i % 3]] == 2)
+    assert rebuild_summary(copy)["frames"] == out["frames"]
 
 
 def test_killed_analysis_loses_at_most_a_second(tmp_path, demo_clips):

@@ -108,11 +108,11 @@ def test_coverage_is_the_ad_time_covered_not_the_order_of_rows(tmp_path):
     assert ad_time_shares(tl, AD.duration_ms) == (1.0, 1.0)
     assert summary["ad_seconds_covered"] == pytest.approx(1.5)
     # A gap in the middle is not covered, wherever its rows are in the file.
-    # Frames 0.1 s apart at 0-0.2 s and 0.9-1.4 s, written in reverse: 0.4 s (the frame before the
-    # gap stands for twice the frame step) + 0.6 s are covered, the rest of the gap is not.
+    # Frames 0.1 s apart at 0-0.2 s and 0.9-1.4 s, written in reverse: 0.2 s + 0.5 s (the frame
+    # before the gap stands for at most COVERED_GAP_MS) + 0.6 s are covered, the rest is not.
     _session(tmp_path / "gap", [(i, i * 100.0, True) for i in reversed(range(15)) if not 3 <= i < 9])
     coverage, _ = ad_time_shares(load_session(tmp_path / "gap").timeline, AD.duration_ms)
-    assert coverage == pytest.approx(1000.0 / 1500.0)
+    assert coverage == pytest.approx(1300.0 / 1500.0)
 
 
 def test_every_warning_code_has_a_case():

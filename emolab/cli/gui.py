@@ -12,7 +12,7 @@ import os
 import sys
 from pathlib import Path
 
-from emolab.cli.common import add_model_options, settings_from_args
+from emolab.cli.common import add_model_options, print_warnings, settings_from_args
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -161,4 +161,21 @@ def run(args: argparse.Namespace) -> int:
         screenshot=args.screenshot,
         screenshot_after_s=args.screenshot_after,
         quit_when_ready=args.quit_when_ready,
+        on_screening_finished=announce_session,
     )
+
+
+def announce_session(outcome: object) -> None:
+    """Say on the terminal where a screening's session went, as ``emolab analyze`` does."""
+    folder = getattr(outcome, "folder", None)
+    if folder is None or sys.stdout is None:  # not saved (the window says why), or no console
+        return
+    ended = f" (it ended early: {outcome.reason})" if outcome.status == "failed" else ""
+    print(f"Session written to {folder}{ended}", flush=True)
+    if outcome.summary is None:
+        print(
+            f"emolab: warning: its summary could not be written; run 'emolab summary --rebuild {folder}'",
+            file=sys.stderr,
+        )
+    else:
+        print_warnings(outcome.summary)

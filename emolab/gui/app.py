@@ -10,6 +10,7 @@ import os
 import sys
 import threading
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -164,12 +165,15 @@ def launch(
     screenshot: Path | None = None,
     screenshot_after_s: float = 5.0,
     quit_when_ready: bool = False,
+    on_screening_finished: Callable[[object], None] | None = None,
 ) -> int:
     """Open the window and run the event loop; returns the exit code.
 
     With ``options.quit_when_done`` the code is 0 when a session was saved and not
     ``failed``, else 1. With ``quit_when_ready`` the app quits as soon as the window is on
     screen (exposed) and its event loop runs: how start-up time is measured.
+    ``on_screening_finished`` is called with each screening's SessionOutcome (the command
+    line prints where the session went).
     """
     from PySide6.QtCore import QTimer
 
@@ -189,6 +193,8 @@ def launch(
             ),
         )
         return 1
+    if on_screening_finished is not None:
+        window.screeningFinished.connect(on_screening_finished)
     if screenshot is not None:
         window.screeningStarted.connect(
             lambda: QTimer.singleShot(round(screenshot_after_s * 1000), lambda: grab_screen(screenshot, window))

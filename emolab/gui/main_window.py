@@ -33,6 +33,7 @@ from emolab.gui.plots import EmotionCurves
 from emolab.gui.preview import CameraPreview
 from emolab.gui.setup_panel import VIDEO_FILTER, SetupPanel
 from emolab.gui.worker import LiveResult, ScreeningConfig, ScreeningWorker, SessionOutcome
+from emolab.outputs import check_writable
 from emolab.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -77,6 +78,7 @@ class MainWindow(QMainWindow):
         self._pipeline_cache: tuple[tuple, object] | None = None
         self._latest: LiveResult | None = None
         self._shown_latency_ms = 0.0
+        self._stopped_at_ms: float | None = None  # where the ad was when the operator stopped it
         self._fullscreen: FullScreenAd | None = None
         self.state = "idle"  # idle | loading | running | paused | stopping
         self.setWindowTitle(self.tr("emolab — screening room"))
@@ -184,7 +186,10 @@ class MainWindow(QMainWindow):
         lv.addLayout(buttons)
         lv.addWidget(preview_box, 1)
 
-        ad_box = QGroupBox(self.tr("Ad (what the respondent sees)"))
+        ad_title = self.tr("Ad (what the respondent sees)")
+        if self.ad_player.audio is None:  # said here, once, instead of Qt's PulseAudio message on the terminal
+            ad_title += " — " + self.tr("no sound device: the ad plays without sound")
+        ad_box = QGroupBox(ad_title)
         av = QVBoxLayout(ad_box)
         av.setContentsMargins(4, 4, 4, 4)
         self.ad_holder = av
@@ -374,8 +379,11 @@ class MainWindow(QMainWindow):
             settings = self.base_settings.replace(
                 detector=detector,
                 classifier=classifier,
-                sessions_dir=self.setup.sessions_edit.text() or str(self.base_settings.sessions_dir),
+                sessions_dir=self.setup.sessions_dir() or str(self.base_settings.sessions_dir),
                 calibration_s=plan.calibration_s,
+            )
+            check_writable(  # before loading the models: a screening that cannot be saved must not start
+                settings.sessions_dir, self.tr("the session"), self.tr("choose another folder in “Save sessions in”")
             )
         except EmolabError as exc:
             self.message.show_message("error", str(exc))
@@ -405,6 +413,7 @@ class MainWindow(QMainWindow):
     def start_worker(self, config: ScreeningConfig) -> None:
         """Run ``config`` (the window's own plan, or one a test or tool made)."""
         self.message.hide()
+        self._stopped_at_ms = None
         self.curves.clear()
         self._latest = None
         self.last_outcome = None
@@ -473,6 +482,7 @@ class MainWindow(QMainWindow):
         if self.worker is None or self.state in ("idle", "stopping"):
             return
         self._stop_timer.stop()
+        self._stopped_at_ms = self.ad_player.position_ms()
         self.ad_player.pause()  # freeze the ad clock now; frames already captured keep their stamps
         self.worker.stop(status or "stopped", reason)
         self._set_state("stopping")
@@ -487,8 +497,16 @@ class MainWindow(QMainWindow):
         if outcome.folder is None:
             return  # could not start; the error is already shown
         warnings = (outcome.summary or {}).get("warnings") or []
+        stopped_at = self._stopped_at_ms
         if outcome.status == "failed":
             kind, head = "error", self.tr("The screening ended early; what was recorded is saved in {0}.")
+        elif outcome.status == "stopped" and stopped_at is not None and 0 <= stopped_at < self._ad_duration_ms():
+            kind = "warning" if warnings else "ok"
+            head = (
+                self.tr("Stopped at {0} of the {1} ad. Session saved in {{0}}, but its numbers should not be trusted:")
+                if warnings
+                else self.tr("Stopped at {0} of the {1} ad. Session saved in {{0}}.")
+            ).format(_clock_text(stopped_at), _clock_text(self._ad_duration_ms()))
         elif warnings:
             kind, head = "warning", self.tr("Session saved in {0}, but its numbers should not be trusted:")
         else:
@@ -496,6 +514,10 @@ class MainWindow(QMainWindow):
         text = head.format(outcome.folder)
         if outcome.status == "failed" and outcome.reason:
             text += "\n" + outcome.reason
+        if outcome.summary is None:  # e.g. a full disk: the timeline is kept, the summary is not written
+            text += "\n" + self.tr(
+                "Its summary could not be written. Once there is room, run: emolab summary --rebuild {0}"
+            ).format(outcome.folder)
         for warning in warnings:  # the engine's own sentences: session.json and reports say the same
             text += "\n" + self.tr("Warning: {0}").format(warning["text"])
         self.message.show_message(
@@ -588,6 +610,9 @@ class MainWindow(QMainWindow):
         self.latency_label.setText(self.tr("Latency: {0:.0f} ms").format(self._shown_latency_ms))
         self.face_label.setText(self.tr("Face found: {0:.0f}% of frames").format(live.face_ratio * 100))
         self.dropped_label.setText(self.tr("Dropped: {0} frames").format(live.dropped))
+
+    def _ad_duration_ms(self) -> float:
+        return float(self.ad_player.player.duration())
 
     def _on_duration(self, duration_ms: int) -> None:
         if duration_ms > 0:

@@ -35,6 +35,34 @@ VIDEO_FILTER = "*.mp4 *.mov *.avi *.mkv *.webm *.m4v *.mpg *.mpeg *.wmv"
 ASK_FILE = "?file"  # camera-combo entry that asks for a video standing in for a camera
 
 
+class PathEdit(QLineEdit):
+    """A folder field that shows the end of a long path (where things go) unless it is being edited.
+
+    A line edit scrolled to its start would show only the first folders of a long path, which
+    all look alike; the whole path is in the tooltip.
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.textChanged.connect(self._on_text)
+
+    def _on_text(self, text: str) -> None:
+        self.setToolTip(text)
+        self._show_end()
+
+    def _show_end(self) -> None:
+        if not self.hasFocus():
+            self.setCursorPosition(len(self.text()))
+
+    def focusOutEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().focusOutEvent(event)
+        self._show_end()
+
+    def resizeEvent(self, event) -> None:  # noqa: ANN001, N802 - Qt override
+        super().resizeEvent(event)
+        self._show_end()
+
+
 class SetupPanel(QGroupBox):
     """What the marketer chooses before pressing Start."""
 
@@ -93,7 +121,7 @@ class SetupPanel(QGroupBox):
         screen_row.addWidget(self.screen_combo, 1)
         screen_row.addWidget(self.fullscreen_btn)
         form.addRow(self.tr("Ad screen:"), screen_row)
-        self.sessions_edit = QLineEdit()
+        self.sessions_edit = PathEdit()
         sessions_btn = QToolButton()
         sessions_btn.setText("…")
         sessions_btn.clicked.connect(self.ask_sessions_dir)
@@ -127,6 +155,10 @@ class SetupPanel(QGroupBox):
             consent=self.consent_check.isChecked(),
             calibration_s=self.calibration_spin.value(),
         )
+
+    def sessions_dir(self) -> str:
+        """The folder typed or chosen under "Save sessions in" (empty: the default)."""
+        return self.sessions_edit.text().strip()
 
     def model_specs(self) -> tuple[str, str]:
         """The chosen detector and classifier specs (``auto`` by default)."""

@@ -258,6 +258,10 @@ class ScreeningWorker(QObject):
             else:
                 with self._lock:
                     status, reason = self._stop_status, self._stop_reason
+        except EmolabError as exc:  # e.g. the disk filled up: the rows written so far are kept
+            log.warning("screening ended early: %s", exc)
+            status, reason = "failed", str(exc)
+            self.errored.emit(exc)
         except Exception as exc:  # noqa: BLE001 - saved as a failed session, reported to the window
             log.exception("screening failed")
             status, reason = "failed", str(exc) or type(exc).__name__

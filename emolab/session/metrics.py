@@ -54,13 +54,20 @@ def frame_starts(tl: Timeline) -> np.ndarray:
     return np.flatnonzero(change)
 
 
+#: Ad time between two analysed frames up to which the gap still counts as covered: no reaction
+#: long enough to count (a trace lasts at least ``trace_min_s``, 0.5 s by default) fits in it
+#: unseen. Under load a live screening skips a few camera frames now and then.
+COVERED_GAP_MS = 500.0
+
+
 def _ad_frame_spans(tl: Timeline) -> tuple[np.ndarray, np.ndarray]:
     """The ad time each processed ad frame stands for, and whether it had a face.
 
     Frames are taken in ad-time order (not file order), so a stamp out of order, as sessions
     recorded before the ad clock was made monotonic have at their end, covers nothing twice.
-    Each frame stands for the time until the next one (the median frame step for the last, and
-    at most twice the median step, so a gap in the recording counts as not covered).
+    Each frame stands for the time until the next one (the median frame step for the last), at
+    most twice the median step or :data:`COVERED_GAP_MS`, whichever is longer: a gap in the
+    recording counts as not covered, a few frames skipped by a busy computer do not.
     """
     ad = tl.in_phase("ad")
     starts = frame_starts(ad)
@@ -74,7 +81,7 @@ def _ad_frame_spans(tl: Timeline) -> tuple[np.ndarray, np.ndarray]:
     positive = diffs[diffs > 0]
     step = float(np.median(positive)) if len(positive) else 0.0
     dt = np.append(diffs, step)
-    dt = np.minimum(dt, 2.0 * step) if step > 0 else dt
+    dt = np.minimum(dt, max(2.0 * step, COVERED_GAP_MS)) if step > 0 else dt
     return dt, has_face[order]
 
 

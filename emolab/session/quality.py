@@ -49,12 +49,17 @@ def session_warnings(meta: dict[str, Any], tl: Timeline, summary: dict[str, Any]
     duration_ms = float(meta["ad"]["duration_ms"])
     coverage, _ = ad_time_shares(tl, duration_ms)
     if coverage < MIN_AD_COVERAGE:
+        advice = (
+            "Play the ad to its end, with the camera running throughout."
+            if meta.get("mode") == "live"
+            else "Check the offset, or record the whole ad."
+        )
         out.append(
             _warning(
                 "partial_coverage",
                 f"The recording covers only {coverage * duration_ms / 1000.0:.1f} s of the "
                 f"{duration_ms / 1000.0:.1f} s ad ({coverage:.0%}; at least {MIN_AD_COVERAGE:.0%} expected): "
-                "the rest of the ad was not measured. Check the offset, or record the whole ad.",
+                f"the rest of the ad was not measured. {advice}",
             )
         )
     frames = int(summary["frames"])

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
+import io
 import json
 import logging
 import math
@@ -26,6 +28,7 @@ from emolab import __version__
 from emolab.emotions import EMOTIONS
 from emolab.errors import SessionError, SettingsError
 from emolab.media import AdInfo
+from emolab.outputs import write_reason
 from emolab.pipeline import FrameResult
 from emolab.session.metrics import compute_summary
 from emolab.session.quality import session_warnings
@@ -111,15 +114,17 @@ class SessionWriter:
         self.rows = 0
         self.frames = 0
         self._last_sync = time.monotonic()
+        #: Why the timeline stopped taking rows (a full disk), or None.
+        self.write_error: str | None = None
         write_json_atomic(self.folder / SESSION_FILE, self.meta)
         try:
-            self._fh = open(self.folder / TIMELINE_FILE, "w", newline="", encoding="utf-8")
-            self._csv = csv.writer(self._fh, lineterminator="\n")
-            self._csv.writerow(COLUMNS)
-            self._fh.flush()
+            # Unbuffered: each frame's rows go to the file in one write, or (disk full) not at all.
+            self._fh = open(self.folder / TIMELINE_FILE, "wb", buffering=0)
         except OSError as exc:
             raise SessionError(f"cannot write {self.folder / TIMELINE_FILE}: {exc.strerror or exc}") from exc
+        self._size = 0  # bytes of whole rows in the file
         self.closed = False
+        self._append([COLUMNS])
 
     @classmethod
     def create(
@@ -181,19 +186,37 @@ class SessionWriter:
             if face.attentive is not None:
                 row["attentive"] = int(face.attentive)
             rows.append(format_row(row))
-        try:
-            self._csv.writerows(rows)
-            self._fh.flush()
-            if now - self._last_sync >= 1.0:
+        self._append(rows)
+        if now - self._last_sync >= 1.0:
+            with contextlib.suppress(OSError):  # the rows are written; syncing is only a safeguard
                 os.fsync(self._fh.fileno())
-                self._last_sync = now
-        except OSError as exc:
-            raise SessionError(
-                f"cannot append to {self.folder / TIMELINE_FILE}: {exc.strerror or exc}. Free disk space; "
-                f"the {self.frames} frames recorded so far are kept."
-            ) from exc
+            self._last_sync = now
         self.rows += len(rows)
         self.frames += 1
+
+    def _append(self, rows: list[Any]) -> None:
+        """Write whole rows, or none: a write cut short (a full disk) is undone, and later ones refused."""
+        if self.write_error is not None:
+            raise SessionError(self.write_error)
+        buf = io.StringIO()
+        csv.writer(buf, lineterminator="\n").writerows(rows)
+        data = memoryview(buf.getvalue().encode("utf-8"))
+        done = 0
+        try:
+            while done < len(data):
+                written = self._fh.write(data[done:])
+                if not written:
+                    raise OSError(errno.EIO, "the file took no data")
+                done += written
+        except OSError as exc:
+            with contextlib.suppress(OSError):  # truncating frees space: it works on a full disk
+                os.ftruncate(self._fh.fileno(), self._size)
+            self.write_error = (
+                f"cannot write {self.folder / TIMELINE_FILE}: {write_reason(exc)}. The "
+                f"{self.frames} frames recorded until then are kept"
+            )
+            raise SessionError(self.write_error) from exc
+        self._size += len(data)
 
     def close(self, status: str = "complete", reason: str = "") -> dict[str, Any]:
         """Finish the timeline, write ``summary.json`` and mark the session ``status``."""
@@ -201,12 +224,11 @@ class SessionWriter:
             return json.loads((self.folder / SUMMARY_FILE).read_text(encoding="utf-8"))
         self.closed = True
         try:
-            self._fh.flush()
             os.fsync(self._fh.fileno())
         except OSError as exc:
             log.error("could not sync %s: %s", self.folder / TIMELINE_FILE, exc)
         finally:
-            self._fh.close()
+            self._fh.close()  # unbuffered: nothing is left to write
         self.meta["status"] = status
         self.meta["end_reason"] = reason
         self.meta["ended_at"] = datetime.now(UTC).isoformat(timespec="seconds")
