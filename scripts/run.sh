@@ -29,8 +29,15 @@ if [ "$wants_window" = 1 ] && [ "$(uname -s)" = Linux ] && [ -z "${DISPLAY:-}" ]
 run.sh: there is no screen to open the emolab window on (DISPLAY is not set).
   - Without a screen, analyse the bundled example offline:   bash scripts/run.sh demo
   - Or open the window on a virtual display:                 xvfb-run -a bash scripts/run.sh
-    (xvfb-run comes with the Debian package xvfb, which scripts/setup.sh installs)
 MSG
+  if command -v xvfb-run >/dev/null 2>&1; then
+    echo "    (xvfb-run comes with the Debian package xvfb, which scripts/setup.sh installs)" >&2
+  else
+    cat >&2 <<'MSG'
+    xvfb-run is not installed yet: run the set-up once first,  bash scripts/setup.sh
+    (it installs the Debian package xvfb, which has xvfb-run), then the command above.
+MSG
+  fi
   exit 2
 fi
 

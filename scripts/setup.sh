@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Set up emolab on a Debian machine: system libraries for Qt and QtMultimedia, a virtual
-# environment in .venv, and the project with pinned dependencies. Safe to run again.
+# environment in .venv, and the project with pinned dependencies. Safe to run again. xvfb and
+# xauth give the virtual display (xvfb-run, and the real-window tests); util-linux's unshare (in
+# every Debian) lets the tests mount a read-only folder and a tiny disk.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(
   libpulse0 libegl1 libgl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
-  libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxrender1 libxi6 xvfb
+  libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxrender1 libxi6 xvfb xauth
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

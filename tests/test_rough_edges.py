@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -188,3 +189,26 @@ def test_reaction_delay_maps_a_peak_to_an_earlier_ad_frame():
     assert Settings.load(environ={"EMOLAB_REACTION_DELAY_S": "0.3"}).reaction_delay_s == 0.3
     with pytest.raises(SettingsError, match="reaction_delay_s must be between 0 and 3"):
         Settings(reaction_delay_s=-0.1)
+
+
+def test_without_a_screen_or_xvfb_run_run_sh_says_to_set_up_first(tmp_path):
+    """A fresh clone has no xvfb-run until scripts/setup.sh has run: the hint must not point at nothing."""
+    (tmp_path / "scripts").mkdir()
+    (tmp_path / "scripts" / "run.sh").write_bytes((REPO / "scripts" / "run.sh").read_bytes())
+    (tmp_path / "scripts" / "setup.sh").write_text('touch "$(dirname "$0")/../SETUP-RAN"; exit 97\n')
+    bin_dir = tmp_path / "bin"  # the tools run.sh needs, and no xvfb-run
+    bin_dir.mkdir()
+    for tool in ("bash", "uname", "cat", "dirname"):
+        (bin_dir / tool).symlink_to(shutil.which(tool))
+    done = subprocess.run(
+        ["bash", "scripts/run.sh"], cwd=tmp_path, capture_output=True, text=True, env={"PATH": str(bin_dir)}
+    )
+    assert done.returncode == 2 and "xvfb-run -a bash scripts/run.sh" in done.stderr
+    assert "xvfb-run is not installed yet" in done.stderr and "bash scripts/setup.sh" in done.stderr
+    assert not (tmp_path / "SETUP-RAN").exists()
+    # emolab itself says the same.
+    from emolab.cli.gui import no_display_message
+
+    assert "run 'bash scripts/setup.sh' once first" in no_display_message(installed=False, has_xvfb_run=False)
+    assert "apt-get install xvfb" in no_display_message(installed=True, has_xvfb_run=False)
+    assert "not installed" not in no_display_message(installed=False, has_xvfb_run=True)

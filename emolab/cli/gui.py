@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -104,8 +105,12 @@ def window_options(args: argparse.Namespace) -> tuple[object, object]:
     return settings, options
 
 
-def no_display_message(installed: bool) -> str:
-    """Why the window cannot open here and what to do instead, in the commands this install has."""
+def no_display_message(installed: bool, has_xvfb_run: bool | None = None) -> str:
+    """Why the window cannot open here and what to do instead, in the commands this install has.
+
+    ``has_xvfb_run`` (looked up when None) says whether the virtual display can be had now, or
+    needs installing first.
+    """
     if installed:  # the installed app has no scripts/ folder
         offline = (
             "'emolab demo' analyses the bundled example offline and says where the session went, and "
@@ -118,10 +123,17 @@ def no_display_message(installed: bool) -> str:
             "where the session went"
         )
         virtual = "xvfb-run -a bash scripts/run.sh"
+    if has_xvfb_run is None:
+        has_xvfb_run = shutil.which("xvfb-run") is not None
+    if has_xvfb_run:
+        where = "xvfb-run comes with the xvfb package"
+    elif installed:
+        where = "xvfb-run is not installed: 'sudo apt-get install xvfb' first"
+    else:
+        where = "xvfb-run is not installed yet: run 'bash scripts/setup.sh' once first, it installs it"
     return (
         f"there is no screen to open the window on (DISPLAY is not set). Without a screen, {offline}; "
-        f"to see the window anyway, start it on a virtual display: '{virtual}' (xvfb-run comes with the "
-        "xvfb package)"
+        f"to see the window anyway, start it on a virtual display: '{virtual}' ({where})"
     )
 
 
