@@ -8,10 +8,31 @@ import numpy as np
 import pytest
 
 from emolab.analysis import analyze_video
+from emolab.cli.common import SUMMARY_KEYS
 from emolab.cli.main import main
 from emolab.pipeline import Pipeline
 from emolab.session import load_session, summary_for
 from tests.conftest import VIDEOS, need_shared
+
+
+def test_demo_writes_the_session_and_its_report_and_prints_what_analyze_prints(tmp_path, capsys):
+    """``bash scripts/run.sh demo`` is ``emolab demo``: the thing to open is the report."""
+    from emolab.session import load_session
+
+    assert main(["demo", "--folder", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    (folder,) = (tmp_path / "sessions").iterdir()
+    report = folder / "report.html"
+    assert f"Session written to {folder}" in lines
+    assert f"Report written to {report} (open it in a web browser)" in lines
+    assert report.is_file() and 'id="emolab-data"' in report.read_text(encoding="utf-8")
+    shown = json.loads(out[out.index("{") :])
+    assert set(shown) == set(SUMMARY_KEYS)
+    summary = load_session(folder).summary
+    assert shown == {k: summary[k] for k in SUMMARY_KEYS}
+    # The demo's respondent watches on after the 8 s ad: those frames are "post", not ad time.
+    assert summary["frames_by_phase"]["post"] > 0 and summary["warnings"] == []
 
 
 def test_analyze_cli_writes_a_consistent_session(tmp_path, demo_clips, capsys):
@@ -36,7 +57,9 @@ def test_analyze_cli_writes_a_consistent_session(tmp_path, demo_clips, capsys):
         ]
     )
     assert code == 0
-    assert f"Session written to {out}" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert printed.startswith(f"Session written to {out}\n")
+    assert set(json.loads(printed.split("\n", 1)[1])) == set(SUMMARY_KEYS), "one summary format for analyze and demo"
     session = load_session(out)
     meta, tl = session.meta, session.timeline
     assert meta["respondent"] == "R-007" and meta["status"] == "complete"

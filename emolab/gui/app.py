@@ -8,6 +8,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import tempfile
 import threading
 import traceback
 from collections.abc import Callable
@@ -53,10 +54,20 @@ from emolab.settings import Settings  # noqa: E402
 
 
 def log_file() -> Path:
-    """Where unexpected errors are written (a windowed app has no console)."""
-    folder = Path.home() / ".emolab"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder / "emolab-gui.log"
+    """Where unexpected errors are written (a windowed app has no console).
+
+    ``~/.emolab``, or a folder in the system's temporary folder when the home folder cannot be
+    written (a read-only or missing home must not stop the window from opening).
+    """
+    home = Path.home() / ".emolab"
+    for folder in (home, Path(tempfile.gettempdir()) / f"emolab-{os.getuid() if hasattr(os, 'getuid') else 'user'}"):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError:
+            continue
+        if os.access(folder, os.W_OK):
+            return folder / "emolab-gui.log"
+    return home / "emolab-gui.log"  # nowhere writable: install_error_hooks goes without a log file
 
 
 class _ErrorReporter(QObject):
@@ -86,7 +97,11 @@ class _ErrorReporter(QObject):
 def install_error_hooks() -> _ErrorReporter:
     """Route uncaught exceptions (GUI thread and other threads) to the log and a dialog."""
     reporter = _ErrorReporter()
-    handler = logging.FileHandler(log_file(), encoding="utf-8")
+    try:
+        handler: logging.Handler = logging.FileHandler(log_file(), encoding="utf-8")
+    except OSError as exc:
+        log.warning("unexpected errors are not written to a file: %s", exc)
+        handler = logging.NullHandler()
     reporter.handler = handler
     handler.setLevel(logging.WARNING)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
