@@ -193,40 +193,38 @@ def test_stopping_mid_ad_saves_what_was_seen_and_says_how_much(display, demo_fol
     assert_charts_kept(result, len(ad_ms))
 
 
-def test_a_camera_stand_in_ending_before_the_ad(display, tmp_path) -> None:  # noqa: ANN001
+def camera_and_ad_screening(display: str, tmp_path: Path, ad_s: float, camera_s: float) -> tuple:
+    """A screening of a generated ad and a camera stand-in that ends at its end (``--no-loop``)."""
     from emolab.demo import make_demo_ad, make_demo_camera
 
-    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=6.0)
-    cam = make_demo_camera(tmp_path / "cam.mp4", seconds=2.5, fps=15.0, face_from_s=0.0)
-    gui = ["--ad", str(ad), "--camera", str(cam), "--respondent", "P2", "--no-loop"]
-    result = screening(display, tmp_path, [*gui, "--sessions-dir", str(tmp_path / "sessions"), "--autostart"])
+    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=ad_s)
+    cam = make_demo_camera(tmp_path / "cam.mp4", seconds=camera_s, fps=15.0, face_from_s=0.0)
+    gui = ["--ad", str(ad), "--camera", str(cam), "--respondent", "P2", "--no-loop", "--autostart"]
+    result = screening(display, tmp_path, [*gui, "--sessions-dir", str(tmp_path / "sessions")])
+    session, ad_ms, phase = frame_stamps(Path(result["outcome"]["folder"]))
+    assert_clock_monotonic_and_phases_right(ad_ms, phase, ad_s * 1000.0)
+    assert_charts_kept(result, len(ad_ms))
+    return result, session, ad_ms, phase
+
+
+def test_a_camera_stand_in_ending_before_the_ad(display, tmp_path) -> None:  # noqa: ANN001
+    result, session, ad_ms, _ = camera_and_ad_screening(display, tmp_path, ad_s=6.0, camera_s=2.5)
     outcome = result["outcome"]
     assert outcome["status"] == "failed" and outcome["reason"].startswith("camera stopped")
-    session, ad_ms, phase = frame_stamps(Path(outcome["folder"]))
-    assert_clock_monotonic_and_phases_right(ad_ms, phase, 6000.0)
     assert 1500.0 < ad_ms.max() < 3500.0
     text = result["message"]["text"]
     assert result["message"]["kind"] == "error" and "ended early" in text and outcome["folder"] in text
     assert "partial_coverage" in [w["code"] for w in session.summary["warnings"]]
-    assert_charts_kept(result, len(ad_ms))
 
 
 def test_an_ad_ending_before_the_camera(display, tmp_path) -> None:  # noqa: ANN001
-    from emolab.demo import make_demo_ad, make_demo_camera
-
-    ad = make_demo_ad(tmp_path / "ad.mp4", seconds=3.0)
-    cam = make_demo_camera(tmp_path / "cam.mp4", seconds=8.0, fps=15.0, face_from_s=0.0)
-    gui = ["--ad", str(ad), "--camera", str(cam), "--respondent", "P3", "--no-loop"]
-    result = screening(display, tmp_path, [*gui, "--sessions-dir", str(tmp_path / "sessions"), "--autostart"])
+    result, session, ad_ms, phase = camera_and_ad_screening(display, tmp_path, ad_s=3.0, camera_s=8.0)
     outcome = result["outcome"]
     assert (outcome["status"], outcome["reason"]) == ("complete", "the ad ended")
-    session, ad_ms, phase = frame_stamps(Path(outcome["folder"]))
-    assert_clock_monotonic_and_phases_right(ad_ms, phase, 3000.0)
     assert ad_ms[phase == "ad"].max() > 3000.0 - 600
     assert session.summary["warnings"] == [], session.summary["warnings"]
     assert result["message"]["kind"] == "ok"
     assert result["last_preview_faces"] >= 1
-    assert_charts_kept(result, len(ad_ms))
 
 
 def test_a_full_disk_during_a_live_screening_keeps_every_row(display, demo_folder, tmp_path) -> None:  # noqa: ANN001
