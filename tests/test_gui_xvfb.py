@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import select
 import shutil
 import subprocess
@@ -176,12 +177,18 @@ def test_pause_and_resume_keep_the_ad_clock_monotonic(display, demo_folder, tmp_
     assert_charts_kept(result, len(ad_ms))
 
 
-def test_stopping_mid_ad_saves_what_was_seen_and_says_how_much(display, demo_folder, tmp_path) -> None:  # noqa: ANN001
+def test_stopping_mid_ad_saves_what_was_seen_and_says_how_much_then_the_next_starts_at_0(
+    display, demo_folder, tmp_path
+) -> None:  # noqa: ANN001
     gui = ["--demo", "--demo-folder", str(demo_folder), "--sessions-dir", str(tmp_path / "sessions"), "--autostart"]
-    result = screening(display, tmp_path, gui, "--stop-at", "3")
+    result = screening(display, tmp_path, gui, "--stop-at", "3", "--again-for", "1.5")
     outcome = result["outcome"]
     assert (outcome["status"], outcome["reason"]) == ("stopped", "stopped by the operator")
     stop_ms = next(e["ad_ms"] for e in result["events"] if e["event"] == "stop")
+    # The next screening in the same window starts the ad, and its clock, from the beginning.
+    _, again_ms, again_phase = frame_stamps(Path(result["second_outcome"]["folder"]))
+    assert_clock_monotonic_and_phases_right(again_ms, again_phase, DEMO_AD_MS)
+    assert again_ms[0] < 300.0 and again_ms[-1] < 2000.0, again_ms
     session, ad_ms, phase = frame_stamps(Path(outcome["folder"]))
     assert_clock_monotonic_and_phases_right(ad_ms, phase, DEMO_AD_MS)
     assert set(phase) == {"ad"} and ad_ms.max() <= stop_ms + 1.0
@@ -189,8 +196,13 @@ def test_stopping_mid_ad_saves_what_was_seen_and_says_how_much(display, demo_fol
     (warning,) = [w for w in session.summary["warnings"] if w["code"] == "partial_coverage"]
     covered_s = float(warning["text"].split("covers only ")[1].split(" s")[0])
     assert covered_s == pytest.approx(stop_ms / 1000.0, abs=0.5)
-    assert result["message"]["kind"] == "warning" and warning["text"] in result["message"]["text"]
-    assert_charts_kept(result, len(ad_ms))
+    message = outcome["message"]
+    assert message["kind"] == "warning" and warning["text"] in message["text"]
+    said = re.match(r"Stopped at 0:(\d\d\.\d) of the 0:08\.0 ad\. Session saved in", message["text"])
+    assert said and float(said.group(1)) == pytest.approx(stop_ms / 1000.0, abs=0.06), message["text"]
+    assert float(said.group(1)) == pytest.approx(covered_s, abs=0.5)
+    assert re.match(r"Stopped at 0:01\.\d of the 0:08\.0 ad\.", result["second_outcome"]["message"]["text"])
+    assert_charts_kept(result, len(again_ms))  # the charts now show the second screening, whole
 
 
 def camera_and_ad_screening(display: str, tmp_path: Path, ad_s: float, camera_s: float) -> tuple:

@@ -37,6 +37,9 @@ def _parse(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     p.add_argument("--pause-at", type=float, default=None)
     p.add_argument("--pause-for", type=float, default=1.5)
     p.add_argument("--stop-at", type=float, default=None)
+    p.add_argument(
+        "--again-for", type=float, default=None, metavar="S", help="then start a second screening, stopped after S"
+    )
     p.add_argument("--fill-disk-leaving", type=int, default=None, metavar="KB")
     p.add_argument("--copy-session", action="store_true")
     if "--" not in argv:
@@ -117,20 +120,30 @@ def main(argv: list[str]) -> int:
                 event("resumed")
 
             QTimer.singleShot(round(opts.pause_at * 1000), pause)
-        if opts.stop_at is not None:
-            QTimer.singleShot(round(opts.stop_at * 1000), lambda: (event("stop"), window.act_stop.trigger()))
+        stop_at = opts.stop_at if "again" not in started else opts.again_for
+        if stop_at is not None:
+            QTimer.singleShot(round(stop_at * 1000), lambda: (event("stop"), window.act_stop.trigger()))
 
     def on_finished(outcome) -> None:  # noqa: ANN001
         event("finished")
-        record["outcome"] = None
+        done = None
         if outcome is not None:
-            record["outcome"] = {
+            done = {
                 "folder": str(outcome.folder) if outcome.folder else None,
                 "status": outcome.status,
                 "reason": outcome.reason,
                 "summary": outcome.summary,
                 "frames": outcome.frames,
+                "message": {"kind": window.message.kind, "text": window.message.label.text()},
             }
+        if "again" in started:
+            record["second_outcome"] = done
+        else:
+            record["outcome"] = done
+            if opts.again_for is not None:
+                started["again"] = True
+                QTimer.singleShot(SETTLE_MS, window.act_start.trigger)  # the next respondent, same window
+                return
         QTimer.singleShot(SETTLE_MS, finish)
 
     def finish() -> None:

@@ -175,7 +175,6 @@ class AdPlayer(QObject):
         self.paused = False
         self._cal_timer.stop()
         self.player.pause()
-        self.player.setPosition(0)  # the next showing starts at the beginning, with no stale position
         self.pane.show_message(self.tr("The screening has ended. Thank you!"))
 
     def _sync(self, *_: object) -> None:

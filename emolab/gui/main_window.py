@@ -506,7 +506,7 @@ class MainWindow(QMainWindow):
                 self.tr("Stopped at {0} of the {1} ad. Session saved in {{0}}, but its numbers should not be trusted:")
                 if warnings
                 else self.tr("Stopped at {0} of the {1} ad. Session saved in {{0}}.")
-            ).format(_clock_text(stopped_at), _clock_text(self._ad_duration_ms()))
+            ).format(_position_text(stopped_at), _position_text(self._ad_duration_ms()))
         elif warnings:
             kind, head = "warning", self.tr("Session saved in {0}, but its numbers should not be trusted:")
         else:
@@ -718,6 +718,12 @@ class MainWindow(QMainWindow):
         self.shutdown()
         self._save()
         super().closeEvent(event)
+
+
+def _position_text(ms: float) -> str:
+    """``m:ss.s``: a position in the ad to the tenth of a second (as the reports write it)."""
+    minutes, seconds = divmod(round(max(0.0, ms) / 100.0) / 10.0, 60.0)
+    return f"{int(minutes)}:{seconds:04.1f}"
 
 
 def _clock_text(ms: float) -> str:

@@ -79,17 +79,17 @@ The ad starts in a moment.</source>
 Ролик сейчас начнётся.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="179"/>
+        <location filename="../../emolab/gui/ad_player.py" line="178"/>
         <source>The screening has ended. Thank you!</source>
         <translation>Показ окончен. Спасибо!</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="199"/>
+        <location filename="../../emolab/gui/ad_player.py" line="198"/>
         <source>The ad cannot be played ({0}); convert it to H.264 MP4 and open it again.</source>
         <translation>Ролик не воспроизводится ({0}); перекодируйте его в H.264 MP4 и откройте снова.</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/ad_player.py" line="200"/>
+        <location filename="../../emolab/gui/ad_player.py" line="199"/>
         <source>unknown error</source>
         <translation>неизвестная ошибка</translation>
     </message>
@@ -731,12 +731,12 @@ The ad starts in a moment.</source>
 <context>
     <name>_ErrorReporter</name>
     <message>
-        <location filename="../../emolab/gui/app.py" line="76"/>
+        <location filename="../../emolab/gui/app.py" line="87"/>
         <source>emolab: unexpected error</source>
         <translation>emolab: непредвиденная ошибка</translation>
     </message>
     <message>
-        <location filename="../../emolab/gui/app.py" line="77"/>
+        <location filename="../../emolab/gui/app.py" line="88"/>
         <source>Something went wrong. emolab keeps running; details are in {0}.</source>
         <translation>Что-то пошло не так. emolab продолжает работу; подробности в {0}.</translation>
     </message>
@@ -797,7 +797,7 @@ The ad starts in a moment.</source>
 <context>
     <name>app</name>
     <message>
-        <location filename="../../emolab/gui/app.py" line="191"/>
+        <location filename="../../emolab/gui/app.py" line="206"/>
         <source>emolab could not open its window: {0}
 Details are in {1}.</source>
         <translation>emolab не смог открыть окно: {0}
