@@ -21,7 +21,7 @@ _REASONS = {
     errno.EACCES: "permission denied",
     errno.EPERM: "permission denied",
     errno.ENOSPC: "the disk is full",
-    errno.EDQUOT: "the disk quota is used up",
+    getattr(errno, "EDQUOT", -1): "the disk quota is used up",
     errno.ENOENT: "no folder can be made there",
     errno.ENOTDIR: "part of the path is a file, not a folder",
 }

@@ -211,10 +211,8 @@ class SessionWriter:
         except OSError as exc:
             with contextlib.suppress(OSError):  # truncating frees space: it works on a full disk
                 os.ftruncate(self._fh.fileno(), self._size)
-            self.write_error = (
-                f"cannot write {self.folder / TIMELINE_FILE}: {write_reason(exc)}. The "
-                f"{self.frames} frames recorded until then are kept"
-            )
+            kept = f"The {self.frames} frames recorded until then are kept" if self.frames else "Nothing was recorded"
+            self.write_error = f"cannot write {self.folder / TIMELINE_FILE}: {write_reason(exc)}. {kept}"
             raise SessionError(self.write_error) from exc
         self._size += len(data)
 
