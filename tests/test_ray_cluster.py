@@ -282,6 +282,7 @@ def test_with_no_node_left_the_rest_fails_with_the_reason_and_a_rerun_completes(
     finished = [name for name, entry in e.items() if entry["status"] in ("ok", "warning")]
     failed = sorted(name for name, entry in e.items() if entry["status"] == "failed")
     assert len(finished) == 1 and len(failed) == 2, e
+    print(e[failed[0]]["reason"])
     for name in failed:
         reason = e[name]["reason"]
         assert reason.startswith(f"not analysed: the Ray cluster at {cluster.address} has no node left with a CPU"), (

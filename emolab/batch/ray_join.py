@@ -9,13 +9,15 @@ raises a ``ConnectionError`` that hides why.
 
 So before ``ray.init`` the cluster is probed once, in a child process (Ray's GCS client
 cannot be given a timeout, writes its warnings straight to the terminal and aborts the
-process when token mode is on without a token): first as the environment says; if the
-cluster demands a token, ``RAY_AUTH_MODE`` is unset and Ray finds one where it looks for it
-(``RAY_AUTH_TOKEN``, then the file ``RAY_AUTH_TOKEN_PATH`` names, then
-``~/.ray/auth_token``), again with token mode on, as Ray does for a local cluster. The probe
-also reads the versions the cluster was started with and compares them with Ray's own check.
-Each failure (authentication, nothing or no Ray at the address, other versions) is told from
-the exception Ray raises and becomes a :class:`ClusterError` saying what to do.
+process when token mode is on without a token): first as the environment says; then, if the
+cluster demands a token, ``RAY_AUTH_MODE`` is unset and Ray finds a token where it looks for
+one (``RAY_AUTH_TOKEN``, else the file ``RAY_AUTH_TOKEN_PATH`` names, else
+``~/.ray/auth_token``), once more with token mode on, as Ray does for a local cluster. The
+probe also compares the versions the cluster was started with by Ray's own check, and looks
+for a node of the cluster on this machine (a driver attaches to one; Ray waits 60 s for it).
+Each failure (authentication, nothing or no Ray at the address, other versions, no local
+node) is told from the exception Ray raises and becomes a :class:`ClusterError` saying what
+to do.
 """
 
 from __future__ import annotations
@@ -85,9 +87,11 @@ def join_cluster(ray: Any, address: str, timeout_s: float = PROBE_TIMEOUT_S, **o
             or other Ray or Python versions than this machine's; each with what to do.
     """
     check_reachable(address)
-    target = _resolve(address)
-    answer = probe(target, timeout_s)
-    _raise_for(answer, address)
+    if "://" in address:  # a Ray Client address (ray://HOST:10001): the client server authenticates it
+        answer: dict[str, Any] = {"result": "ok"}
+    else:
+        answer = probe(_resolve(address), timeout_s)
+        _raise_for(answer, address)
     joined = Joined(token_source=answer.get("token_source", ""))
     if answer.get("auth") == "token" and os.environ.get(AUTH_MODE) is None:
         # As ray.init does for a local cluster: the cluster wants a token and Ray found one.
@@ -158,6 +162,12 @@ def _raise_for(answer: dict[str, Any], address: str) -> None:
             "same Ray and Python; install emolab with pip install 'emolab[cluster]' (it pins Ray) on every node "
             "and here, in the same Python"
         )
+    if result == "no_local_node":
+        raise ClusterError(
+            f"this machine is not a node of the Ray cluster at {address}, and Ray runs emolab's driver on a node "
+            f"of its own machine: run 'ray start --address={address}' here first (with RAY_AUTH_MODE=token when the "
+            "cluster uses token authentication; --num-cpus=0 keeps this machine's cores out of the analysis)"
+        )
     if result == "silent":
         raise ClusterError(
             f"something answers at {address}, but not as a Ray cluster ({detail}); give the address "
@@ -210,11 +220,6 @@ def init_error(exc: BaseException, address: str) -> ClusterError:
                 "install the same Ray and Python on every node and here: pip install 'emolab[cluster]'"
             )
     first = " ".join(str(exc).split()) or type(exc).__name__
-    if isinstance(exc, ConnectionError):
-        return ClusterError(
-            f"cannot join the Ray cluster at {address}: {first}. This machine needs a Ray node of that cluster "
-            f"too: run 'ray start --address={address}' here"
-        )
     return ClusterError(f"cannot join the Ray cluster at {address}: {first}")
 
 
@@ -301,25 +306,34 @@ def _probe_main(address: str) -> dict[str, Any]:
         return {**here, "result": "unreachable", "detail": f"{type(exc).__name__}: {exc}"}
     answer = {**here, "result": "ok", "auth": auth, "token_source": token_source() if auth == "token" else ""}
     from ray._common.usage.usage_lib import get_cluster_metadata
+    from ray._private.services import find_node_ids
 
     try:
         metadata = get_cluster_metadata(client)
     except Exception as exc:  # noqa: BLE001 - a cluster without metadata: ray.init's own check decides
         log.debug("no cluster metadata: %s", exc)
-        return answer
+        metadata = None
+    if metadata:
+        try:
+            check_version_info(metadata, "this machine")
+        except RuntimeError as exc:
+            ray_version, python_version = compute_version_info()
+            return {
+                **answer,
+                "result": "version",
+                "detail": str(exc),
+                "cluster_ray": metadata.get("ray_version"),
+                "cluster_python": metadata.get("python_version"),
+                "ray": ray_version,
+                "python": python_version,
+            }
     try:
-        check_version_info(metadata, "this machine")
-    except RuntimeError as exc:
-        ray_version, python_version = compute_version_info()
-        return {
-            **answer,
-            "result": "version",
-            "detail": str(exc),
-            "cluster_ray": metadata.get("ray_version"),
-            "cluster_python": metadata.get("python_version"),
-            "ray": ray_version,
-            "python": python_version,
-        }
+        alive = {info.node_id.hex() for info in client.get_all_node_info().values() if info.state == 0}  # ALIVE
+    except Exception as exc:  # noqa: BLE001 - cannot tell: ray.init finds out
+        log.debug("no node list: %s", exc)
+        return answer
+    if not alive & set(find_node_ids()):  # find_node_ids: the raylets running on this machine
+        return {**answer, "result": "no_local_node"}
     return answer
 
 
