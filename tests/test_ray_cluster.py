@@ -28,7 +28,7 @@ from emolab.demo import make_demo_ad
 from emolab.errors import ClusterError
 from emolab.settings import Settings
 from tests.conftest import VIDEOS, need_shared, read_frames, write_video
-from tests.ray_nodes import LoopbackCluster, Node
+from tests.ray_nodes import RAY, LoopbackCluster, Node
 from tests.test_batch import entries, local_run, panel, summary, timeline_rows  # noqa: F401 - fixtures
 
 pytestmark = [pytest.mark.ray_cluster, pytest.mark.shared]
@@ -38,6 +38,8 @@ ray = pytest.importorskip("ray", reason="Ray is the 'cluster' extra: pip install
 @pytest.fixture(scope="module")
 def cluster():  # noqa: ANN201
     """A head (no CPU) and two worker nodes (one CPU each): every analysis runs on a worker node."""
+    if not RAY.is_file():
+        pytest.skip(f"no 'ray' command at {RAY}")
     with LoopbackCluster(object_store_mb=200) as c:
         c.start_head(cpus=0)
         c.add_node("a")
@@ -202,6 +204,15 @@ def test_join_failures_say_why_quickly(cluster, panel, tmp_path, monkeypatch, ca
         ray.shutdown()
         joined.restore()
     assert "RAY_AUTH_MODE" not in os.environ
+
+
+def test_without_address_a_private_cluster_even_where_ray_address_names_one(cluster, panel, monkeypatch):  # noqa: F811
+    # A Ray user's shell may name a cluster; without --address emolab still starts its own.
+    monkeypatch.setenv("RAY_ADDRESS", cluster.address)
+    out = panel["work"] / "study_private"
+    result = run_batch(panel["ad"], panel["reactions"], out, panel["settings"], engine="ray", workers=1)
+    assert result.record["engine_detail"] == "1 Ray actor on a local Ray cluster (1 CPUs)"
+    assert result.counts["failed"] == 1 and result.counts["ok"] + result.counts["warning"] == 3
 
 
 def set_cluster_ray_version(cluster: LoopbackCluster, version: str | None) -> None:
