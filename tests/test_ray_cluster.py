@@ -232,20 +232,18 @@ client.internal_kv_put(b"CLUSTER_METADATA", json.dumps(meta).encode(), True, ray
     subprocess.run(args, env=cluster.env, check=True, capture_output=True, timeout=60)
 
 
+def run_on(cluster: LoopbackCluster, p: dict, out: Path):  # noqa: ANN201
+    return run_batch(
+        p["ad"], p["reactions"], out, p["settings"], engine="ray", address=cluster.address, build_study=False
+    )
+
+
 def test_a_lost_node_s_video_is_retried_on_the_node_left(token_in_a_file, long_panel):
     cluster = token_in_a_file
     a, b = (n for n in cluster.nodes if n.name in ("a", "b"))
     out = long_panel["work"] / "study_lost_node"
     stopper = stop_when(cluster, b, lambda: analysing_on(b))
-    result = run_batch(
-        long_panel["ad"],
-        long_panel["reactions"],
-        out,
-        long_panel["settings"],
-        engine="ray",
-        address=cluster.address,
-        build_study=False,
-    )
+    result = run_on(cluster, long_panel, out)
     stopper.join()
     assert not b.alive(), "node b was stopped mid-video"
     e = entries(result.record)
@@ -278,15 +276,7 @@ def test_with_no_node_left_the_rest_fails_with_the_reason_and_a_rerun_completes(
         return len(done) == 1 and analysing_on(a)
 
     stopper = stop_when(cluster, a, one_done_and_the_next_running)
-    result = run_batch(
-        long_panel["ad"],
-        long_panel["reactions"],
-        out,
-        long_panel["settings"],
-        engine="ray",
-        address=cluster.address,
-        build_study=False,
-    )
+    result = run_on(cluster, long_panel, out)
     stopper.join()
     assert not a.alive()
     e = entries(result.record)
@@ -307,15 +297,7 @@ def test_with_no_node_left_the_rest_fails_with_the_reason_and_a_rerun_completes(
 
     cluster.add_node("c")
     cluster.wait_for_cpus(1)
-    again = run_batch(
-        long_panel["ad"],
-        long_panel["reactions"],
-        out,
-        long_panel["settings"],
-        engine="ray",
-        address=cluster.address,
-        build_study=False,
-    )
+    again = run_on(cluster, long_panel, out)
     e = entries(again.record)
     assert again.counts["failed"] == 0 and again.counts["reused"] == 1, e
     assert e[finished[0]]["reused"] and {p.name: p.stat().st_mtime_ns for p in kept.iterdir()} == before
