@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from emolab.batch import work
-from emolab.batch.ray_join import Joined, join_cluster
+from emolab.batch.ray_join import Joined, join_cluster, refresh_ray_auth
 from emolab.batch.reactions import Reaction
 from emolab.batch.work import Outcome
 from emolab.errors import ClusterError
@@ -73,6 +73,7 @@ class RayEngine:
             if address:
                 self.joined = join_cluster(ray, address, **options)
             else:
+                refresh_ray_auth()  # Ray caches RAY_AUTH_MODE; its new processes read the environment
                 try:
                     # A private cluster on this machine, small enough not to grab its memory. "local":
                     # not a cluster that 'ray start' or RAY_ADDRESS names, which ray.init() would join.
@@ -152,7 +153,7 @@ class RayEngine:
             self._idle.append(self._new_actor())
         else:
             self.lost = f"{self.where()} has no node left with a CPU for it ({reason})"
-            log.warning("%s; %d Ray worker%s go on", self.lost, live, "" if live == 1 else "s")
+            log.warning("%s; %d Ray worker%s on", self.lost, live, " goes" if live == 1 else "s go")
         self.workers = len(self._idle) + len(self._busy)
 
     def _live_cpus(self) -> int:

@@ -76,7 +76,7 @@ class Joined:
     def restore(self) -> None:
         if self.token_enabled:
             os.environ.pop(AUTH_MODE, None)
-            _refresh_ray_auth()
+            refresh_ray_auth()
 
 
 def join_cluster(ray: Any, address: str, timeout_s: float = PROBE_TIMEOUT_S, **options: Any) -> Joined:
@@ -97,7 +97,7 @@ def join_cluster(ray: Any, address: str, timeout_s: float = PROBE_TIMEOUT_S, **o
         # As ray.init does for a local cluster: the cluster wants a token and Ray found one.
         os.environ[AUTH_MODE] = "token"
         joined.token_enabled = True
-    _refresh_ray_auth()  # Ray caches the mode and the token: read them as the probe did
+    refresh_ray_auth()  # Ray caches the mode and the token: read them as the probe did
     if answer.get("auth") == "token":
         log.info("the Ray cluster at %s uses token authentication; token from %s", address, joined.token_source)
     try:
@@ -124,7 +124,7 @@ def _resolve(address: str) -> str:
     return found or address
 
 
-def _refresh_ray_auth() -> None:
+def refresh_ray_auth() -> None:
     """Make Ray re-read ``RAY_AUTH_MODE`` and its token (as ``ray._private.authentication_test_utils`` does)."""
     from ray._raylet import AuthenticationTokenLoader, Config
 
@@ -290,7 +290,7 @@ def _probe_main(address: str) -> dict[str, Any]:
             if mode is not None or not AuthenticationTokenLoader.instance().has_token(ignore_auth_mode=True):
                 raise
             os.environ[AUTH_MODE] = "token"
-            _refresh_ray_auth()
+            refresh_ray_auth()
             auth = "token"
             client = connect()
     except AuthenticationError as exc:
