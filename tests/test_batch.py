@@ -18,7 +18,7 @@ import pytest
 
 from emolab.analysis import analyze_video
 from emolab.batch import read_reactions, run_batch
-from emolab.batch.ray_engine import check_reachable
+from emolab.batch.ray_join import check_reachable
 from emolab.batch.study_dir import expected_models, remove_session_folder
 from emolab.batch.work import Analyst
 from emolab.cli.main import main

@@ -322,9 +322,19 @@ def _run(
         record["address"] = address
     try:
         engine = _make_engine(engine_name, settings, models, ad, workers, address, len(todo))
-        record["workers"] = engine.workers
+        record["workers"] = started_with = engine.workers  # a Ray engine has fewer when a node leaves
         record["engine_detail"] = engine.describe()
         while pending or inflight:
+            if not engine.workers:  # every Ray node with a worker left: nothing can run what is left
+                _fail_pending(
+                    pending,
+                    f"not analysed: {engine.lost}; run the batch again once a node has joined",
+                    out,
+                    record,
+                    tally,
+                    progress,
+                )
+                break
             while pending and len(inflight) < _slots(engine.workers, pending, inflight, alone):
                 r, entry = pending.popleft()
                 staging = staging_root / r.folder
@@ -351,10 +361,11 @@ def _run(
                         continue
                     crashes[r.folder] += 1
                     crashes_in_a_row += 1
-                    if crashes_in_a_row > 2 * engine.workers + 1:
+                    if crashes_in_a_row > 2 * started_with + 1:
                         raise BatchError(f"the workers keep dying without finishing anything: {outcome.reason}")
                     if crashes[r.folder] < MAX_CRASHES:
-                        log.warning("retrying %s: %s", r.file, outcome.reason)
+                        if engine.workers:
+                            log.warning("retrying %s: %s", r.file, outcome.reason)
                         pending.appendleft((r, entry))
                         continue
                     outcome = Outcome("failed", f"{outcome.reason}, {MAX_CRASHES} times while analysing this video")
@@ -380,6 +391,18 @@ def _run(
             except EmolabError as exc:
                 log.warning("could not clear %s: %s", staging_root, exc)
             write_record(out, record)
+
+
+def _fail_pending(
+    pending: deque, reason: str, out: Path, record: dict, tally: Tally, progress: Progress | None
+) -> None:
+    """Record every reaction still waiting as failed with ``reason`` (a rerun redoes them)."""
+    while pending:
+        r, entry = pending.popleft()
+        _record(entry, Outcome("failed", reason), out / SESSIONS / r.folder, tally)
+        write_record(out, record)
+        if progress:
+            progress(tally, entry)
 
 
 def _settle(outcome: Outcome, r: Reaction, out: Path, ad: Path, models: dict) -> Outcome:

@@ -46,8 +46,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--address",
         default=None,
         metavar="HOST:PORT",
-        help="with --engine ray: the cluster to join (as printed by 'ray start --head'); "
-        "without it, a Ray cluster is started on this machine",
+        help="with --engine ray: the cluster to join (as printed by 'ray start --head'; this machine must be "
+        "one of its nodes); a cluster with token authentication gets the token Ray finds (RAY_AUTH_TOKEN, the "
+        "file RAY_AUTH_TOKEN_PATH names, or ~/.ray/auth_token). Without it, a Ray cluster is started on this "
+        "machine",
     )
     p.add_argument(
         "--calibration",
