@@ -56,3 +56,7 @@ class ClusterError(EmolabError):
 
 class MissingPackageError(EmolabError):
     """A model or command that needs a package this installation lacks (PyTorch in the installed app)."""
+
+
+class ServeError(EmolabError):
+    """A served study that cannot start or be used: bad options, an ad browsers cannot play, a busy port."""
