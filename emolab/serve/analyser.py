@@ -62,6 +62,7 @@ class Analyser:
         self.error = ""  # the engine cannot analyse anything (e.g. its models do not load): the dashboard says so
         self.engine_detail = ""
         self.studies_built = 0
+        self.study_sessions = 0  # sessions in the study as last built
         self.analysed = 0
         self.busy_s = 0.0
         self._busy = 0
@@ -218,5 +219,6 @@ class Analyser:
         try:
             build_study_report(folders, self.study)
             self.studies_built += 1
+            self.study_sessions = len(folders)
         except EmolabError as exc:
             log.warning("could not rebuild the study: %s", exc)

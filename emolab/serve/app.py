@@ -159,33 +159,49 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-async def _drain(request: Request, limit: int = DRAIN_BYTES) -> None:
-    """Read and drop what is left of a refused body, so the client reads the answer (up to ``limit``)."""
-    seen = 0
-    try:
-        async for chunk in request.stream():
-            seen += len(chunk)
-            if seen > limit:
-                return
-    except (ClientDisconnect, RuntimeError):  # RuntimeError: the stream was already consumed
-        return
+class _Body:
+    """A request's body, read once through a cap of ``limit`` bytes (a 413 past it).
 
+    :meth:`drain` reads and drops what is left of a refused body so the client hears the
+    answer; it knows when the body has ended (reading on after that would wait for the
+    client to hang up).
+    """
 
-def _capped(request: Request, limit: int) -> Request:
-    """``request`` whose body stops with a 413 past ``limit`` bytes (with or without Content-Length)."""
-    total = 0
-    receive = request.receive
+    def __init__(self, request: Request, limit: int = 0) -> None:
+        self.raw = request
+        self.limit = limit
+        self.total = 0
+        self.done = False
+        self.request = Request(request.scope, self._receive)
 
-    async def capped_receive() -> dict[str, Any]:
-        nonlocal total
-        message = await receive()
+    async def _receive(self) -> dict[str, Any]:
+        message = await self.raw.receive()
         if message["type"] == "http.request":
-            total += len(message.get("body", b""))
-            if total > limit:
-                raise UploadRejected(413, f"the upload is over {limit} bytes")
+            self.total += len(message.get("body", b""))
+            self.done = not message.get("more_body", False)
+            if self.total > self.limit:
+                raise UploadRejected(413, f"the upload is over {self.limit} bytes")
+        else:
+            self.done = True  # the client went away
         return message
 
-    return Request(request.scope, capped_receive)
+    async def read(self) -> bytes:
+        return b"".join([chunk async for chunk in self.request.stream()])
+
+    async def drain(self, limit: int = DRAIN_BYTES) -> None:
+        seen = 0
+        try:
+            while not self.done and seen <= limit:
+                message = await self.raw.receive()
+                seen += len(message.get("body", b""))
+                self.done = message["type"] != "http.request" or not message.get("more_body", False)
+        except (ClientDisconnect, OSError):
+            self.done = True
+
+
+async def _drain(request: Request) -> None:
+    """Drop the unread body of a request refused before reading it."""
+    await _Body(request).drain()
 
 
 def _declared_length(request: Request) -> int | None:
@@ -273,9 +289,12 @@ async def camera_check(request: Request) -> Response:
     if _declared_length(request) and _declared_length(request) > 1024 * 1024:
         await _drain(request)
         raise UploadRejected(413, "the camera picture is over 1024 kB")
-    body = b""
-    async for chunk in _capped(request, 1024 * 1024).stream():
-        body += chunk
+    reader = _Body(request, 1024 * 1024)
+    try:
+        body = await reader.read()
+    except UploadRejected:
+        await reader.drain()
+        raise
     data = check_snapshot(body)
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None or min(image.shape[:2]) < 16:
@@ -315,9 +334,12 @@ async def _json_object(request: Request, allowed: set[str], limit: int = 4096) -
     if request.headers.get("content-type", "").split(";")[0].strip() != "application/json":
         await _drain(request)
         raise UploadRejected(415, "send JSON (Content-Type: application/json)")
-    body = b""
-    async for chunk in _capped(request, limit).stream():
-        body += chunk
+    reader = _Body(request, limit)
+    try:
+        body = await reader.read()
+    except UploadRejected:
+        await reader.drain()
+        raise
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
@@ -382,10 +404,11 @@ async def put_chunk(request: Request) -> Response:
             raise UploadRejected(409, f"expected offset {invite.received}", received=invite.received)
         part = state.part_file(invite)
         written = 0
+        reader = _Body(request, limits.chunk_bytes)
         try:
             with open(part, "ab") as fh:
                 fh.truncate(invite.received)  # drop whatever a cut-off chunk left
-                async for data in _capped(request, limits.chunk_bytes).stream():
+                async for data in reader.request.stream():
                     written += len(data)
                     if invite.received + written > limits.max_bytes:
                         raise UploadRejected(413, f"the recording is over {limits.max_bytes} bytes")
@@ -397,7 +420,7 @@ async def put_chunk(request: Request) -> Response:
                 log.info("%s: connection dropped mid-chunk at %d bytes", invite.id, invite.received)
                 return Response(status_code=400)  # nobody hears it
             if isinstance(exc, UploadRejected):
-                await _drain(request)
+                await reader.drain()
                 raise
             raise UploadRejected(507, f"the server cannot store the recording: {exc}") from exc
         received = invite.received + written
@@ -419,11 +442,15 @@ async def upload(request: Request) -> Response:
     if declared is not None and declared > body_limit:
         await _drain(request)
         raise UploadRejected(413, f"the upload is over {limits.max_bytes} bytes")
-    capped = _capped(request, body_limit)
+    reader = _Body(request, body_limit)
     try:
-        form = await capped.form(max_files=1, max_fields=len(FORM_FIELDS), max_part_size=limits.adclock_bytes)
+        form = await reader.request.form(max_files=1, max_fields=len(FORM_FIELDS), max_part_size=limits.adclock_bytes)
     except HTTPException as exc:
+        await reader.drain()
         raise UploadRejected(400, f"the form cannot be read: {exc.detail}") from exc
+    except UploadRejected:
+        await reader.drain()
+        raise
     try:
         return await _finish_upload(state, invite, form)
     finally:
@@ -589,6 +616,7 @@ def status_record(state: ServeState) -> dict[str, Any]:
             "busy_s": round(a.busy_s, 1),
             "error": a.error,
             "studies_built": a.studies_built,
+            "study_sessions": a.study_sessions,
         },
         "study_report": "/study/" if study.is_file() else None,
         "keep_videos": cfg.keep_videos,

@@ -6,6 +6,7 @@ import ipaddress
 import logging
 import os
 import secrets
+import signal
 import socket
 import sys
 from dataclasses import dataclass
@@ -243,7 +244,7 @@ def serve(opts: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -> i
         app = create_app(state)
         analyser.start()
         _announce(out, opts, ad_info, base, secret, invites, limits)
-        server = uvicorn.Server(
+        server = _server_class()(
             uvicorn.Config(
                 app,
                 log_level="warning",
@@ -257,6 +258,7 @@ def serve(opts: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -> i
                 timeout_keep_alive=10,
                 limit_concurrency=1000,
                 server_header=False,
+                timeout_graceful_shutdown=5,
             )
         )
         try:
@@ -271,6 +273,25 @@ def serve(opts: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -> i
             out.flush()
             analyser.stop()
     return 0
+
+
+def _server_class() -> type:
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server; Ctrl-C or SIGTERM stop it without being raised again afterwards.
+
+        uvicorn re-raises the signal once it has stopped, which would end the process before
+        emolab stops its analysis workers: emolab ends cleanly instead (exit status 0).
+        """
+
+        def handle_exit(self, sig: int, frame: object) -> None:
+            if self.should_exit and sig == signal.SIGINT:
+                self.force_exit = True  # a second Ctrl-C: stop waiting for open connections
+            else:
+                self.should_exit = True
+
+    return Server
 
 
 def _announce(

@@ -254,15 +254,21 @@
     await sleep(Math.min(10000, 500 * 2 ** Math.min(s.retries, 5)));
   }
 
+  // After a dropped connection: ask the server how much arrived (a chunk cut off midway counts
+  // for nothing there). Still unreachable: the next try finds out instead.
   async function resync() {
-    const r = await api('/chunks');
+    let r;
+    try {
+      r = await api('/chunks');
+    } catch (e) {
+      return;
+    }
     if (r.ok && typeof r.body.received === 'number' && r.body.received <= s.size) {
       s.sent = r.body.received;
       s.resumes += 1;
-      return true;
+    } else if (r.status === 404 || r.status === 409 || r.status === 410) {
+      fail('The recording could not be sent: ' + (r.body.error || 'error ' + r.status));
     }
-    if (r.status === 409 || r.status === 410 || r.status === 404) throw new Error(r.body.error || 'gone');
-    return false;
   }
 
   async function pump() {
@@ -294,7 +300,7 @@
       });
     } catch (e) {
       await backoff('The connection dropped; resuming…');
-      try { await resync(); } catch (gone) { fail(String(gone.message || gone)); }
+      await resync();
       return;
     }
     if (r.ok) {
