@@ -46,7 +46,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--secret",
         default=None,
-        help="the dashboard's secret when not on loopback (default: $EMOLAB_SERVE_SECRET, else a random one, printed)",
+        help="a secret the dashboard asks for (default: $EMOLAB_SERVE_SECRET; off loopback, a random one, printed; "
+        "on loopback, none unless given)",
     )
     p.add_argument(
         "--base-url",

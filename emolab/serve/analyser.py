@@ -110,7 +110,8 @@ class Analyser:
         interrupted = True
         try:
             while not self._stop.is_set():
-                self._take(pending, block=not (pending or inflight or study_due))
+                # Wait for the queue when there is nothing else to do (or nothing can be done: no engine).
+                self._take(pending, block=not inflight and not study_due and (not pending or bool(self.error)))
                 if pending and engine is None and not self.error:
                     engine = self._make_engine()
                 while engine is not None and pending and len(inflight) < engine.workers:

@@ -30,7 +30,7 @@ import os
 import shutil
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -99,8 +99,8 @@ class ServeConfig:
     retention: str = "as long as the study runs"
     loopback: bool = True
     https: bool = False
-    ad_playable: bool = True
-    extra: dict[str, Any] = field(default_factory=dict)
+    #: What links start with (``--base-url``, else the address the server listens on).
+    public_url: str = ""
 
 
 class ServeState:
@@ -114,6 +114,7 @@ class ServeState:
         self.recordings = config.study / "recordings" if config.keep_videos else invites.folder / "recordings"
         for folder in (self.uploads, self.recordings):
             folder.mkdir(parents=True, exist_ok=True)
+        self._clear_uploads()
         # A respondent's page makes a request a second while uploading, a few more around it.
         self.per_token = RateLimiter(rate=4.0, burst=60.0)
         self.per_address = RateLimiter(rate=1.0, burst=30.0)  # links that match no invite: guessing
@@ -125,6 +126,13 @@ class ServeState:
         self.accepted = 0
         self.rejected = 0
         self.templates = Environment(loader=FileSystemLoader(str(WEB)), autoescape=select_autoescape(["html"]))
+
+    def _clear_uploads(self) -> None:
+        """Drop what an earlier run left that no one can finish: checks cut short, uploads of links used or expired."""
+        open_ids = {i.id for i in self.invites.open_invites() if i.status == STARTED}
+        for path in self.uploads.iterdir():
+            if path.suffix != ".part" or path.stem not in open_ids:
+                path.unlink(missing_ok=True)
 
     def lock(self, invite_id: str) -> asyncio.Lock:
         return self._locks.setdefault(invite_id, asyncio.Lock())
@@ -286,7 +294,7 @@ async def ad_file(request: Request) -> Response:
 async def camera_check(request: Request) -> Response:
     state: ServeState = request.app.state.serve
     _invite(request)
-    if _declared_length(request) and _declared_length(request) > 1024 * 1024:
+    if (_declared_length(request) or 0) > 1024 * 1024:
         await _drain(request)
         raise UploadRejected(413, "the camera picture is over 1024 kB")
     reader = _Body(request, 1024 * 1024)
@@ -525,6 +533,7 @@ async def _finish_upload(state: ServeState, invite: Invite, form: Any) -> Respon
             raise
         final = state.recordings / f"{invite.id}{recording.suffix}"
         os.replace(candidate, final)
+        state.part_file(invite).unlink(missing_ok=True)  # chunks of an earlier try, if the whole came at once
         state.invites.update(
             invite.id,
             status=UPLOADED,
@@ -606,7 +615,7 @@ def status_record(state: ServeState) -> dict[str, Any]:
     a = state.analyser
     return {
         "study": str(cfg.study),
-        "ad": {"file": cfg.ad_info.file, "duration_ms": cfg.ad_info.duration_ms, "playable": cfg.ad_playable},
+        "ad": {"file": cfg.ad_info.file, "duration_ms": cfg.ad_info.duration_ms},
         "counts": state.invites.counts(),
         "uploads": {"accepted": state.accepted, "refused": state.rejected},
         "analysis": {
@@ -621,7 +630,7 @@ def status_record(state: ServeState) -> dict[str, Any]:
         "study_report": "/study/" if study.is_file() else None,
         "keep_videos": cfg.keep_videos,
         "invites": [i.public(now) for i in invites],
-        "server": {"version": __version__, "started_at": state.started_at},
+        "server": {"version": __version__, "started_at": state.started_at, "pid": os.getpid()},
     }
 
 
@@ -631,7 +640,7 @@ async def dashboard(request: Request) -> Response:
         return denied
     state: ServeState = request.app.state.serve
     record = status_record(state)
-    base = str(request.base_url).rstrip("/")
+    base = state.config.public_url or str(request.base_url).rstrip("/")
     links = {i.id: f"{base}/r/{i.token}" for i in state.invites.open_invites()}
     page = state.templates.get_template("dashboard.html").render(s=record, links=links, statuses=_STATUS_ORDER)
     return HTMLResponse(page)

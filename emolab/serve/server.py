@@ -207,7 +207,8 @@ def serve(opts: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -> i
     limits = _limits(opts, ad_info)
     models = expected_models(settings)
     loopback = is_loopback(opts.host)
-    secret = None if loopback else (opts.secret or os.environ.get("EMOLAB_SERVE_SECRET") or secrets.token_urlsafe(24))
+    # A secret given is always asked for (behind a reverse proxy the server is on loopback but public).
+    secret = opts.secret or os.environ.get("EMOLAB_SERVE_SECRET") or (None if loopback else secrets.token_urlsafe(24))
     with study_lock(study):
         invites = InviteStore(study)
         invites.claim_ad(ad_info.sha256, ad_info.file)
@@ -228,6 +229,7 @@ def serve(opts: ServeOptions, settings: Settings, out: TextIO = sys.stdout) -> i
             retention=opts.retention,
             loopback=loopback,
             https=opts.cert is not None,
+            public_url=base,
         )
         analyser = Analyser(
             study,
