@@ -88,7 +88,8 @@ def main() -> int:
     accepted = codes.count(201)
     print(f"{n} respondents, {len(video) / 1e6:.2f} MB and {seconds:.1f} s each, {args.workers} analysis workers")
     print(f"uploads accepted: {accepted}/{n} (others: {sorted(set(codes) - {201})}), last after {uploaded:.1f} s")
-    print(f"analysed: {status['counts']['analysed']}, failed: {status['counts']['failed']}, all done after {analysed:.1f} s")
+    counts = status["counts"]
+    print(f"analysed: {counts['analysed']}, failed: {counts['failed']}, all done after {analysed:.1f} s")
     print(
         f"throughput: {60 * n / analysed:.1f} recordings/min, {n * seconds / analysed:.2f} reaction-s per wall-s "
         f"(from the first upload to the last analysis)"
