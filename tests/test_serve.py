@@ -219,42 +219,22 @@ def test_hostile_clients_get_4xx_and_nothing_is_kept(tmp_path, media):
     assert srv.proc.returncode == 0
 
 
-def test_dashboard_needs_the_secret_off_loopback(tmp_path, media):
-    """Bound to another address the dashboard asks for the printed secret (the real app, in memory)."""
-    from starlette.testclient import TestClient
-
-    from emolab.media import probe_ad
-    from emolab.serve.analyser import Analyser
-    from emolab.serve.app import ServeConfig, ServeState, create_app
-    from emolab.serve.invites import InviteStore
-    from emolab.serve.uploads import Limits
-    from emolab.settings import Settings
-
-    info = probe_ad(media["ad"])
-    invites = InviteStore(tmp_path)
-    invites.add(1)
-    config = ServeConfig(
-        study=tmp_path,
-        ad=media["ad"],
-        ad_info=info,
-        settings=Settings(),
-        limits=Limits(max_bytes=10**6, max_seconds=60, ad_duration_ms=info.duration_ms),
-        secret="s3cret-value",
-        loopback=False,
-    )
-    app = create_app(ServeState(config, invites, Analyser(tmp_path, media["ad"], Settings(), invites, {})))
-    with TestClient(app, base_url="http://panel.example") as c:
+def test_dashboard_needs_the_secret(tmp_path, media):
+    """Given a secret (always so off loopback, where one is made up), the dashboard asks for it; links do not."""
+    with Served(tmp_path / "study", media["ad"], "--secret", "s3cret-value", "--workers", "1") as srv:
+        assert srv.dashboard.endswith("/?key=s3cret-value")
+        c = srv.client
         assert c.get("/").status_code == 401
         assert c.get("/api/status").status_code == 401
+        assert c.get("/study/").status_code == 401
         assert c.get("/api/status", headers={"Authorization": "Bearer wrong"}).status_code == 401
         assert c.get("/api/status", headers={"Authorization": "Bearer s3cret-value"}).status_code == 200
         r = c.get("/?key=s3cret-value", follow_redirects=False)
         assert r.status_code == 303 and "httponly" in r.headers["set-cookie"].lower()
         assert "inv-0001" in c.get("/").text  # the cookie now opens it
-        token = invites.all()[0].token
-        page = c.get(f"/r/{token}")  # respondents need no secret
+        page = c.get(f"/r/{srv.token(0)}")  # respondents need no secret
         assert page.status_code == 200 and "script-src 'self'" in page.headers["content-security-policy"]
-        assert page.headers["referrer-policy"] == "no-referrer"
+        assert page.headers["referrer-policy"] == "no-referrer" and page.headers["cache-control"] == "no-store"
 
 
 def test_https(tmp_path, media):
