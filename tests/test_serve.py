@@ -298,8 +298,6 @@ CHROME_FLAGS = (
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
     "--window-size=1024,700",
 )
 
@@ -317,8 +315,8 @@ def face_y4m(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def browser(face_y4m, tmp_path):  # noqa: ANN001, ANN201
+def make_driver(flags: list[str], profile: Path):  # noqa: ANN201
+    """Debian's Chromium, headless, through its chromedriver (nothing is downloaded)."""
     for tool in ("/usr/bin/chromium", "/usr/bin/chromedriver"):
         if not Path(tool).exists():
             pytest.skip(f"{tool} is missing: install Debian's chromium and chromium-driver (scripts/setup.sh does)")
@@ -327,16 +325,51 @@ def browser(face_y4m, tmp_path):  # noqa: ANN001, ANN201
 
     options = webdriver.ChromeOptions()
     options.binary_location = "/usr/bin/chromium"
-    for flag in CHROME_FLAGS:
+    for flag in [*CHROME_FLAGS, *flags, f"--user-data-dir={profile}"]:
         options.add_argument(flag)
-    options.add_argument(f"--use-file-for-fake-video-capture={face_y4m}")
-    options.add_argument(f"--user-data-dir={tmp_path / 'chromium-profile'}")
     driver = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
     driver.set_page_load_timeout(30)
+    return driver
+
+
+@pytest.fixture
+def browser(face_y4m, tmp_path):  # noqa: ANN001, ANN201
+    camera = ["--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream"]
+    driver = make_driver([*camera, f"--use-file-for-fake-video-capture={face_y4m}"], tmp_path / "chromium-profile")
     try:
         yield driver
     finally:
         driver.quit()
+
+
+@pytest.mark.parametrize(
+    "flags, says",
+    [
+        (["--use-fake-ui-for-media-stream=deny", "--use-fake-device-for-media-stream"], "camera was not allowed"),
+        (["--use-fake-ui-for-media-stream"], "No camera was found"),  # no camera at all
+    ],
+    ids=["refused", "missing"],
+)
+def test_browser_says_when_the_camera_is_refused_or_missing(tmp_path, media, flags, says):
+    from selenium.webdriver.common.by import By
+
+    with Served(tmp_path / "study", media["ad"], "--invites", "1", "--workers", "1") as srv:
+        driver = make_driver(flags, tmp_path / "profile")
+        try:
+            driver.get(srv.links[0])
+            deadline = time.monotonic() + 20
+            while driver.execute_script("return document.body.dataset.step") != "consent":
+                assert time.monotonic() < deadline, "no consent page"
+                time.sleep(0.2)
+            driver.find_element(By.ID, "agree").click()
+            driver.find_element(By.ID, "consent-yes").click()
+            while driver.execute_script("return document.body.dataset.step") != "message":
+                assert time.monotonic() < deadline + 20, "no message about the camera"
+                time.sleep(0.2)
+            assert says in driver.find_element(By.TAG_NAME, "body").text
+        finally:
+            driver.quit()
+        assert srv.invite("inv-0001")["status"] == "invited"  # nothing started, nothing kept
 
 
 def walk_through(driver, url: str, shots: Path | None = None, on_ad=None) -> dict:  # noqa: ANN001
@@ -408,15 +441,33 @@ def check_session(study: Path, respondent: str, page: dict) -> dict:
 def test_browser_walks_through_and_the_session_lands_in_the_study(tmp_path, media, browser):
     shots = tmp_path / "shots"
     shots.mkdir()
+
+    def pause_once() -> None:  # the respondent pauses the ad for a second (a stall reads the same)
+        time.sleep(1.5)
+        browser.execute_script("document.getElementById('ad').pause()")
+        time.sleep(1.0)
+        browser.execute_script("document.getElementById('ad').play()")
+
     with Served(tmp_path / "study", media["ad"], "--invites", "1", "--workers", "1") as srv:
-        page = walk_through(browser, srv.links[0], shots)
+        page = walk_through(browser, srv.links[0], shots, on_ad=pause_once)
         assert page["mime"].startswith("video/webm") and page["sent"] == page["size"] > 0
+        # The page recorded the pause: two pairs a second apart at one ad time (the browser settles
+        # the paused position a few ms on)...
+        clock = page["clock"]
+        held = [(a[1], b[1], b[0] - a[0]) for a, b in zip(clock, clock[1:]) if b[0] - a[0] > 800 and b[1] - a[1] < 40]
+        gap = max(range(len(clock) - 1), key=lambda i: clock[i + 1][0] - clock[i][0])
+        assert len(held) == 1, (held, clock[max(0, gap - 3) : gap + 4])
         srv.wait_for(lambda s: s["counts"]["analysed"] == 1 and s["study_report"], 120, "the study report")
         report = srv.client.get("/study/")
         assert report.status_code == 200 and "inv-0001" in report.text
         dashboard = srv.client.get("/").text
         assert "analysed" in dashboard and "Open the study report" in dashboard
         check_session(srv.study, "inv-0001", page)
+        # ...and the frames filmed during it were stamped with the frame that stood on screen.
+        rows = list(csv.DictReader(open(srv.study / "sessions" / "inv-0001" / "timeline.csv")))
+        paused_from, paused_to, paused_ms = held[0]
+        frozen = [r for r in rows if paused_from - 0.5 < float(r["ad_ms"]) < paused_to + 0.5]
+        assert len(frozen) >= 0.4 * paused_ms / 1000 * 30, (len(frozen), paused_ms)  # the camera films 30 fps
         browser.get(srv.links[0])  # the link is used up
         assert "already been used" in browser.find_element("tag name", "body").text
 

@@ -49,6 +49,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from emolab import __version__
+from emolab.errors import EmolabError
 from emolab.media import AdInfo
 from emolab.serve.analyser import Analyser
 from emolab.serve.invites import ANALYSED, FAILED, INVITED, STARTED, UPLOADED, Invite, InviteStore, valid_token
@@ -307,7 +308,11 @@ async def camera_check(request: Request) -> Response:
     image = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
     if image is None or min(image.shape[:2]) < 16:
         raise UploadRejected(422, "the camera picture does not decode")
-    faces = await anyio.to_thread.run_sync(state.detect, image)
+    try:
+        faces = await anyio.to_thread.run_sync(state.detect, image)
+    except EmolabError as exc:  # e.g. the detector's model does not load: the page lets them go on after a while
+        log.error("the camera check cannot run: %s", exc)
+        raise UploadRejected(503, "the camera check is not available right now") from exc
     grey = cv2.cvtColor(image, cv2.COLOR_BGR2GRAY)
     if faces:
         h, w = grey.shape
