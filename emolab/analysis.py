@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from emolab.adclock import RecordingClock
 from emolab.capture.prefetch import Prefetcher
 from emolab.capture.sources import VideoFileSource
 from emolab.errors import EmolabError, InputError
@@ -41,10 +42,18 @@ OFFSET_RULE = (
 
 @dataclass(frozen=True)
 class AnalysisInputs:
-    """An ad and an offset that :func:`check_inputs` accepted for a reaction video."""
+    """An ad and an offset (or a recording clock) that :func:`check_inputs` accepted for a reaction video."""
 
     ad: AdInfo
     offset_s: float
+    #: The ad's position against the recording's own clock (a browser recording's), else None.
+    clock: RecordingClock | None = None
+
+    def ad_ms(self, recording_ms: float) -> float:
+        """The ad time of the reaction frame filmed at ``recording_ms``."""
+        if self.clock is not None:
+            return self.clock.ad_ms(recording_ms)
+        return recording_ms - self.offset_s * 1000.0
 
 
 def check_inputs(
@@ -53,23 +62,35 @@ def check_inputs(
     offset_s: float = 0.0,
     out: str | Path | None = None,
     ad_info: AdInfo | None = None,
+    adclock: list[tuple[float, float]] | tuple[tuple[float, float], ...] | None = None,
 ) -> AnalysisInputs:
     """Probe the ad and the reaction, and refuse combinations that cannot give a session.
 
     Reads the two files' headers (and the ad's checksum) only: no model is loaded and nothing
     is written, so a refused analysis leaves no trace. ``ad_info``, the ad already probed
     (a batch worker probes it once for all its reactions), skips probing it again.
+    ``adclock``, ``[recording_ms, ad_ms]`` pairs a browser recorded (see
+    :class:`~emolab.adclock.RecordingClock`), replaces the offset.
 
     Raises:
         SourceError: a file is missing or not a decodable video.
         InputError: the offset is not a number, or places the whole reaction before or after the
-            ad, or ``out`` is a folder that already holds files.
+            ad, or the clock is malformed or never inside the ad, or ``out`` is a folder that
+            already holds files.
     """
     if out is not None and Path(out).is_dir() and any(Path(out).iterdir()):
         raise InputError(f"session folder {out} is not empty; choose a new folder for --out")
     if not math.isfinite(offset_s):
         raise InputError(f"--offset must be a number of seconds, got {offset_s}. {OFFSET_RULE}")
     ad_info = ad_info or probe_ad(ad)
+    if adclock is not None:
+        try:
+            clock = RecordingClock.parse([list(p) for p in adclock], ad_info.duration_ms)
+        except ValueError as exc:
+            raise InputError(f"the ad clock of {Path(reaction).name} cannot be used: {exc}") from exc
+        with VideoFileSource(reaction, realtime=False):
+            pass  # the reaction opens and decodes; the clock says where the ad was
+        return AnalysisInputs(ad=ad_info, offset_s=0.0, clock=clock)
     with VideoFileSource(reaction, realtime=False) as source:
         fps, frames = source.fps, source.frame_count
     ad_s = ad_info.duration_ms / 1000.0
@@ -136,36 +157,43 @@ def analyze_video(
     pipeline: Pipeline | None = None,
     progress: Progress | None = None,
     inputs: AnalysisInputs | None = None,
+    adclock: list[tuple[float, float]] | tuple[tuple[float, float], ...] | None = None,
 ) -> tuple[Path, dict[str, Any]]:
     """Analyse ``reaction`` against ``ad`` and write a session folder.
 
     Reaction second ``t`` is ad second ``t - offset_s`` (a positive offset means the recording
-    started before the ad). Impossible inputs are refused before any work (see
-    :func:`check_inputs`; pass its result as ``inputs`` to skip probing twice). Returns the
-    folder and its summary. If analysis fails midway, the session keeps every frame analysed so
-    far and is marked ``failed``.
+    started before the ad). With ``adclock`` (``[recording_ms, ad_ms]`` pairs, see
+    :class:`~emolab.adclock.RecordingClock`) each frame's ad time is read off that clock at the
+    frame's own timestamp in the file instead, so pauses, buffering and seeks line up.
+    Impossible inputs are refused before any work (see :func:`check_inputs`; pass its result
+    as ``inputs`` to skip probing twice). Returns the folder and its summary. If analysis fails
+    midway, the session keeps every frame analysed so far and is marked ``failed``.
 
     Raises:
         InputError: the inputs cannot give a session; nothing was written.
     """
-    inputs = inputs or check_inputs(ad, reaction, offset_s, out)
+    inputs = inputs or check_inputs(ad, reaction, offset_s, out, adclock=adclock)
     pipeline = pipeline or Pipeline.from_settings(settings)
     pipeline.reset()
     respondent = respondent or Path(reaction).stem
-    source = VideoFileSource(reaction, realtime=False)
+    # A browser's recording comes at a varying frame rate: its clock is the frames' own times.
+    source = VideoFileSource(reaction, realtime=False, timestamps="pts" if inputs.clock else "rate")
+    source_record: dict[str, Any] = {
+        "kind": "video",
+        "file": Path(reaction).name,
+        "path": str(Path(reaction).resolve()),
+        "fps": source.fps,
+        "frame_count": source.frame_count,
+        "offset_s": inputs.offset_s,
+    }
+    if inputs.clock is not None:
+        source_record["adclock"] = inputs.clock.to_list()
     try:
         writer = SessionWriter.create(
             settings.sessions_dir,
             respondent=respondent,
             ad=inputs.ad,
-            source={
-                "kind": "video",
-                "file": Path(reaction).name,
-                "path": str(Path(reaction).resolve()),
-                "fps": source.fps,
-                "frame_count": source.frame_count,
-                "offset_s": inputs.offset_s,
-            },
+            source=source_record,
             models=models_record(pipeline),
             settings=settings.to_record(),
             calibration_s=settings.calibration_s,
@@ -176,14 +204,13 @@ def analyze_video(
         source.close()
         raise
     log.info("analysing %s against %s into %s with %s", reaction, ad, writer.folder, pipeline.describe())
-    offset_ms = inputs.offset_s * 1000.0
     ad_frames = ad_face_frames = 0
     try:
         with source:
             frames = Prefetcher(source)
             try:
                 for frame in frames:
-                    ad_ms = frame.timestamp_ms - offset_ms
+                    ad_ms = inputs.ad_ms(frame.timestamp_ms)
                     result = pipeline.process(frame, calibrating=writer.phase(ad_ms) == "calibration")
                     writer.write(result, ad_ms)
                     if writer.phase(ad_ms) == "ad":

@@ -31,7 +31,9 @@ def _writer(path: Path, fps: float, size: tuple[int, int]) -> cv2.VideoWriter:
         path.parent, "the demo clips", "choose a writable folder (--folder, or --demo-folder for the window)"
     )
     path.parent.mkdir(parents=True, exist_ok=True)
-    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*"mp4v"), fps, size)
+    # A .webm is VP8, which every browser plays (the respondent's page of emolab serve shows it).
+    fourcc = "VP80" if path.suffix.lower() == ".webm" else "mp4v"
+    writer = cv2.VideoWriter(str(path), cv2.VideoWriter_fourcc(*fourcc), fps, size)
     if not writer.isOpened():
         raise SourceError(f"cannot write video {path}; check the folder is writable")
     return writer

@@ -60,3 +60,7 @@ class MissingPackageError(EmolabError):
 
 class OutputError(EmolabError):
     """A folder or file that emolab must write cannot be written (read-only, missing, full)."""
+
+
+class ServeError(EmolabError):
+    """A served study that cannot start or be used: bad options, an ad browsers cannot play, a busy port."""

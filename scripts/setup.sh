@@ -10,6 +10,7 @@ APT_PACKAGES=(
   libpulse0 libegl1 libgl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxrender1 libxi6 xvfb xauth
+  chromium chromium-driver  # the browser tests of emolab serve (headless, with a fake camera)
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do
@@ -30,7 +31,7 @@ fi
 . .venv/bin/activate
 # Found, not imported: importing torch, Ray and Qt costs seconds on every run.sh/test.sh.
 if ! python -c "import importlib.util as u, sys; sys.exit(any(u.find_spec(m) is None for m in sys.argv[1:]))" \
-     emolab torch onnxruntime PySide6.QtMultimedia pytestqt hypothesis ray >/dev/null 2>&1 \
+     emolab torch onnxruntime PySide6.QtMultimedia pytestqt hypothesis ray starlette uvicorn multipart selenium >/dev/null 2>&1 \
    || [ pyproject.toml -nt .venv/.emolab-installed ] || [ constraints.txt -nt .venv/.emolab-installed ]; then
   echo "Installing Python packages into .venv (first run takes a few minutes)"
   python -m pip install -q --upgrade pip

@@ -9,7 +9,8 @@
 # bundled models are found (`emolab models`), the PyTorch-only ones are shown as unavailable,
 # and the developer commands refuse clearly; `demo` makes its clips from the bundled photo;
 # `analyze` + `report` write a session and its report (a ../shared face video when present,
-# else the demo clips); `aggregate` builds a study; `batch` runs a worker process; a kiosk
+# else the demo clips); `aggregate` builds a study; `batch` runs a worker process; `serve` serves the
+# demo ad, takes an upload and analyses it into a session (curl on loopback); a kiosk
 # screening (`gui --autostart --stop-after 5`, offscreen) writes a session; install-desktop.sh
 # adds and removes the menu entry; and nothing was written into the app's folder.
 # Build first: bash scripts/build_app.sh.
@@ -167,6 +168,32 @@ if emolab batch --ad "$ad" --reactions "$work/out/panel" --out "$work/out/batch"
   ok "batch.json and one session"
 else
   tail -20 "$work/batch.log"; fail "emolab batch failed"
+fi
+
+step "emolab serve (the web server of the frozen app: page, upload, analysis in a worker)"
+serve_dir="$work/out/serve"
+app_run "$app/emolab" serve --study "$serve_dir" --demo --port 0 --invites 1 --workers 1 >"$work/serve.log" 2>&1 &
+for _ in $(seq 240); do grep -q "Press Ctrl-C" "$work/serve.log" && break; sleep 0.5; done
+base=$(sed -n 's|^Dashboard: \(http://[^ ]*\)/$|\1|p' "$work/serve.log")
+link=$(awk '/^  inv-0001 /{print $2}' "$work/serve.log")
+serve_ok=0
+if [[ -n "$base" && -n "$link" ]] && [[ "$(curl -s -o /dev/null -w '%{http_code}' "$link")" == 200 ]] \
+   && [[ "$(curl -s -o /dev/null -w '%{http_code}' "$base/static/respondent.js")" == 200 ]]; then
+  # The demo camera clip (8 s) stands in for a browser's recording of the 8 s demo ad.
+  code=$(curl -s -o "$work/upload.json" -w '%{http_code}' -F consent=yes -F 'adclock=[[100,0],[7900,7800]]' \
+    -F "video=@$work/out/demo/demo_camera.mp4;type=video/mp4" "$link/upload")
+  for _ in $(seq 240); do curl -s "$base/api/status" | grep -q '"analysed":1' && break; sleep 0.5; done
+  if [[ $code == 201 && -s "$serve_dir/sessions/inv-0001/summary.json" && -z "$(ls -A "$serve_dir/.serve/recordings")" ]]; then
+    serve_ok=1
+  fi
+fi
+serve_pid=$(curl -s "$base/api/status" | sed -n 's/.*"pid":\([0-9]*\).*/\1/p')
+[[ -n "$serve_pid" ]] && kill -TERM "$serve_pid" 2>/dev/null
+wait || true
+if (( serve_ok )) && grep -q "stopping" "$work/serve.log"; then
+  ok "respondent page, upload (201), session inv-0001, recording deleted, stopped cleanly"
+else
+  tail -20 "$work/serve.log"; fail "emolab serve: upload $code, $(cat "$work/upload.json" 2>/dev/null)"
 fi
 
 step "kiosk screening: gui --autostart --stop-after 5 (offscreen)"

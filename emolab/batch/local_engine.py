@@ -46,9 +46,9 @@ class LocalEngine:
             self._discard_pool()
             return self._ensure_pool().submit(work.analyze_local, str(self.ad), reaction, str(staging))
 
-    def wait(self, handles: list[Future]) -> list[tuple[Future, Outcome]]:
-        """Block until at least one handle is done; the finished ones with their outcomes."""
-        done, _ = wait(handles, return_when=FIRST_COMPLETED)
+    def wait(self, handles: list[Future], timeout: float | None = None) -> list[tuple[Future, Outcome]]:
+        """The finished handles with their outcomes, waiting for one (at most ``timeout`` seconds)."""
+        done, _ = wait(handles, timeout=timeout, return_when=FIRST_COMPLETED)
         out = []
         for future in done:
             try:

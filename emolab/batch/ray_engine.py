@@ -123,8 +123,9 @@ class RayEngine:
         self._busy[ref] = actor
         return ref
 
-    def wait(self, handles: list[Any]) -> list[tuple[Any, Outcome]]:
-        ready, _ = self.ray.wait(list(handles), num_returns=1)
+    def wait(self, handles: list[Any], timeout: float | None = None) -> list[tuple[Any, Outcome]]:
+        """The finished handles with their outcomes, waiting for one (at most ``timeout`` seconds)."""
+        ready, _ = self.ray.wait(list(handles), num_returns=1, timeout=timeout)
         exceptions = self.ray.exceptions
         out = []
         for ref in ready:

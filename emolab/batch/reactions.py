@@ -21,6 +21,8 @@ class Reaction:
     file: Path
     respondent: str
     offset_s: float = 0.0
+    #: ``[recording_ms, ad_ms]`` pairs a browser recorded (``emolab serve``); replaces the offset.
+    adclock: tuple[tuple[float, float], ...] | None = None
 
     @property
     def folder(self) -> str:

@@ -24,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from emolab.adclock import RecordingClock
 from emolab.batch.reactions import Reaction
 from emolab.errors import BatchError, OutputError, SessionError
 from emolab.media import AdInfo
@@ -161,6 +162,8 @@ def reuse_problem(folder: Path, reaction: Reaction, ad: AdInfo, models: dict, se
         return f"reaction file was {source.get('file')!r}"
     if float(source.get("offset_s", 0.0)) != reaction.offset_s:
         return f"offset changed from {source.get('offset_s')} s to {reaction.offset_s} s"
+    if source.get("adclock") != (RecordingClock(reaction.adclock).to_list() if reaction.adclock else None):
+        return "ad clock changed"
     if model_fingerprint(meta.get("models") or {}) != models:
         return "models changed"
     if analysis_settings(meta.get("settings") or {}) != analysis_settings(settings.to_dict()):

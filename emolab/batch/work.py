@@ -103,7 +103,9 @@ class Analyst:
             return Outcome("fatal", self.error, worker=worker_name())
         t0 = time.perf_counter()
         try:
-            inputs = check_inputs(ad, reaction.file, reaction.offset_s, out, ad_info=self._ad_info(ad))
+            inputs = check_inputs(
+                ad, reaction.file, reaction.offset_s, out, ad_info=self._ad_info(ad), adclock=reaction.adclock
+            )
             analyze_video(
                 ad,
                 reaction.file,

@@ -82,10 +82,18 @@ class VideoFileSource(FrameSource):
     ``realtime=True`` paces frames at the native rate like a live camera (frames the consumer
     did not take in time are skipped, as a camera would); otherwise frames come as fast as
     they are decoded.
+
+    ``timestamps``: ``"rate"`` (frame number times the nominal rate: exact for constant-rate
+    files) or ``"pts"`` (each frame's own presentation time from the container, for recordings
+    whose frames come at a varying rate, like a browser's webcam recordings; never decreasing).
     """
 
-    def __init__(self, path: str | Path, realtime: bool = False, loop: bool = False) -> None:
+    def __init__(self, path: str | Path, realtime: bool = False, loop: bool = False, timestamps: str = "rate") -> None:
+        if timestamps not in ("rate", "pts"):
+            raise ValueError(f"timestamps must be 'rate' or 'pts', not {timestamps!r}")
         self.path = Path(path)
+        self.timestamps = timestamps
+        self._last_pts = 0.0
         self._cap = _video_capture(self.path)
         self.fps = video_fps(self._cap)
         count = int(self._cap.get(cv2.CAP_PROP_FRAME_COUNT))
@@ -103,11 +111,19 @@ class VideoFileSource(FrameSource):
                 "uses an unsupported codec. Convert it to H.264 MP4."
             )
         self._pending: np.ndarray | None = first
+        self._pending_pts = self._pts()
         self.size = (first.shape[1], first.shape[0])
+
+    def _pts(self) -> float:
+        """The last decoded frame's presentation time in ms, never below the one before."""
+        pts = self._cap.get(cv2.CAP_PROP_POS_MSEC) if self.timestamps == "pts" else 0.0
+        self._last_pts = max(self._last_pts, pts if pts == pts else 0.0)  # NaN: keep the last
+        return self._last_pts
 
     def _decode(self) -> np.ndarray | None:
         if self._pending is not None:
             image, self._pending = self._pending, None
+            self._last_pts = self._pending_pts
             return image
         ok, image = self._cap.read()
         if not ok or image is None:
@@ -139,9 +155,12 @@ class VideoFileSource(FrameSource):
         if image is None:
             raise SourceEnded(f"{self.description} ended after {self._index + 1} frames")
         self._index += 1
-        # Frame numbers times the nominal rate: exact for constant-rate files (POS_MSEC is not,
-        # with some backends), and a looping stand-in's clock keeps running across loops.
-        ts = self._index * 1000.0 / self.fps
+        if self.timestamps == "pts":
+            ts = self._pts()
+        else:
+            # Frame numbers times the nominal rate: exact for constant-rate files (POS_MSEC is not,
+            # with some backends), and a looping stand-in's clock keeps running across loops.
+            ts = self._index * 1000.0 / self.fps
         return Frame(image=image, index=self._index, timestamp_ms=ts, captured_at=time.monotonic())
 
     def close(self) -> None:

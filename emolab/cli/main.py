@@ -18,6 +18,7 @@ COMMANDS = (
     "gui",
     "analyze",
     "batch",
+    "serve",
     "models",
     "bench",
     "demo",
