@@ -56,3 +56,14 @@ class ClusterError(EmolabError):
 
 class MissingPackageError(EmolabError):
     """A model or command that needs a package this installation lacks (PyTorch in the installed app)."""
+
+
+class StudyError(EmolabError):
+    """A folder that is not a study, or studies that cannot be compared (e.g. one respondent)."""
+
+
+class NormsError(EmolabError):
+    """A norms library that cannot be read or changed, or a norms CSV that cannot be imported.
+
+    Raised before anything is written: the library file is left as it was.
+    """

@@ -24,6 +24,8 @@ COMMANDS = (
     "summary",
     "report",
     "aggregate",
+    "compare",
+    "norms",
     "train",
     "evaluate",
     "export_onnx",

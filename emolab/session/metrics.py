@@ -69,8 +69,7 @@ def ad_time_shares(tl: Timeline, duration_ms: float) -> tuple[float, float]:
     step = float(np.median(np.diff(t))) if len(t) > 1 else 0.0
     dt = np.append(np.diff(t), step)
     dt = np.minimum(dt, 2.0 * step) if step > 0 else dt
-    ends = np.append(starts[1:], len(ad))
-    has_face = np.array([(ad.viewer_id[a:b] >= 0).any() for a, b in zip(starts, ends)])
+    has_face = np.maximum.reduceat(ad.viewer_id >= 0, starts) if len(ad) else np.zeros(0, dtype=bool)
     return float(min(1.0, dt.sum() / duration_ms)), float(min(1.0, dt[has_face].sum() / duration_ms))
 
 
