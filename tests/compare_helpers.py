@@ -55,7 +55,14 @@ def make_study(
     """A study folder ``root/name`` (``sessions/`` plus the study report), of synthetic respondents."""
     folder = root / name
     synthetic_panel(
-        [source], probe_ad(ad).to_dict(), folder / "sessions", respondents, seed=seed, effect=effect, prefix=f"{name}-"
+        [source],
+        probe_ad(ad).to_dict(),
+        folder / "sessions",
+        respondents,
+        seed=seed,
+        effect=effect,
+        prefix=f"{name}-",
+        mood=0.6,  # the astronaut is happy throughout: respondents lean their own way
     )
     build_study_report([folder / "sessions"], folder, norms_db=root / "no-norms.sqlite")
     return folder

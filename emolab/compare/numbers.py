@@ -28,7 +28,7 @@ from emolab.compare.studies import PAGE_SCENES, LoadedStudy, find_study_ad, stud
 from emolab.errors import EmolabError, StudyError
 from emolab.media import frame_index_at, grab_frames, shrink
 from emolab.report.adframes import decode_data_uri
-from emolab.report.scenes import ANALYSIS_SIDE, MIN_THRESHOLD, Scene, frame_histogram
+from emolab.report.scenes import ANALYSIS_SIDE, MIN_THRESHOLD, Scene
 from emolab.report.series import scene_stats
 
 log = logging.getLogger(__name__)
@@ -414,8 +414,39 @@ def scene_signatures(study: LoadedStudy, scenes: list[Scene]) -> np.ndarray | No
     return np.stack(out)
 
 
+def _soft_axis(values: np.ndarray, bins: int, top: float, circular: bool) -> tuple[np.ndarray, ...]:
+    """Each value's two nearest bin centres and their weights (linear interpolation between centres)."""
+    pos = values.astype(np.float64) * bins / top - 0.5
+    low = np.floor(pos)
+    w_high = pos - low
+    low = low.astype(np.int64)
+    high = low + 1
+    if circular:
+        low, high = low % bins, high % bins
+    else:
+        low, high = np.clip(low, 0, bins - 1), np.clip(high, 0, bins - 1)
+    return low, high, 1.0 - w_high, w_high
+
+
 def _histogram(frame: np.ndarray) -> np.ndarray:
-    return frame_histogram(shrink(frame, ANALYSIS_SIDE)).astype(np.float32)
+    """:func:`~emolab.report.scenes.frame_histogram`'s bins, filled softly.
+
+    Each pixel is shared between the two nearest bins of each channel, so a colour sitting on
+    a bin edge (flat graphics, a re-encoded cut shifting it by a level or two) does not flip
+    from one bin to the other. Comparing two cuts needs that; cutting one ad into scenes does not.
+    """
+    hsv = cv2.cvtColor(shrink(frame, ANALYSIS_SIDE), cv2.COLOR_BGR2HSV).reshape(-1, 3)
+    h0, h1, hw0, hw1 = _soft_axis(hsv[:, 0], 16, 180.0, circular=True)
+    s0, s1, sw0, sw1 = _soft_axis(hsv[:, 1], 8, 256.0, circular=False)
+    v0, v1, vw0, vw1 = _soft_axis(hsv[:, 2], 8, 256.0, circular=False)
+    hs = np.zeros(16 * 8)
+    for h, hw in ((h0, hw0), (h1, hw1)):
+        for s, sw in ((s0, sw0), (s1, sw1)):
+            np.add.at(hs, h * 8 + s, hw * sw)
+    v = np.zeros(8)
+    np.add.at(v, v0, vw0)
+    np.add.at(v, v1, vw1)
+    return (np.concatenate([hs / max(hs.sum(), 1e-9), v / max(v.sum(), 1e-9)]) / 2.0).astype(np.float32)
 
 
 def match_scenes(base: LoadedStudy, other: LoadedStudy) -> tuple[list[tuple[int, int, float]], str]:

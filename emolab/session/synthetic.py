@@ -50,6 +50,7 @@ def synthetic_panel(
     effect: Effect | None = None,
     prefix: str = "R",
     spread: float = 0.35,
+    mood: float = 0.0,
 ) -> list[Path]:
     """Write ``respondents`` synthetic sessions of ``ad`` into ``out_root/<prefix>NN``.
 
@@ -62,6 +63,9 @@ def synthetic_panel(
         effect: an emotion raised in a stretch of ad time, for every respondent.
         prefix: respondent ids are ``<prefix>01``, ``<prefix>02``, ...
         spread: standard deviation of each respondent's log-factor per emotion.
+        mood: each respondent also moves a random share (up to ``mood``) of every face's
+            probability to one emotion of their own, drawn at random: some respondents lean
+            sad, others neutral or happy, as a panel does.
 
     Raises:
         SessionError: a source session is damaged or has no ad frame with a face.
@@ -76,8 +80,9 @@ def synthetic_panel(
         folder = out_root / f"{prefix}{r + 1:02d}"
         folder.mkdir(parents=True, exist_ok=False)
         factors = np.exp(rng.normal(0.0, spread, len(EMOTIONS)))
+        lean = (int(rng.integers(0, len(EMOTIONS))), float(rng.uniform(0.0, mood)))
         offset = int(rng.integers(0, len(frames)))
-        rows = _rows(frames, step_ms, float(ad["duration_ms"]), offset, factors, effect)
+        rows = _rows(frames, step_ms, float(ad["duration_ms"]), offset, factors, effect, lean)
         with open(folder / TIMELINE_FILE, "w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh, lineterminator="\n")
             writer.writerow(COLUMNS)
@@ -134,6 +139,7 @@ def _rows(
     offset: int,
     factors: np.ndarray,
     effect: Effect | None,
+    lean: tuple[int, float] = (0, 0.0),
 ) -> list[list[str]]:
     out = []
     emo = EMOTIONS.index(effect.emotion) if effect else -1
@@ -152,8 +158,8 @@ def _rows(
         for src in frames[(offset + k) % len(frames)]:
             row = dict(base)
             if src:
-                raw = _tilt(src["probs"], factors, emo, lift)
-                smooth = _tilt(src["smoothed"], factors, emo, lift)
+                raw = _tilt(_tilt(src["probs"], factors, *lean), np.ones(len(EMOTIONS)), emo, lift)
+                smooth = _tilt(_tilt(src["smoothed"], factors, *lean), np.ones(len(EMOTIONS)), emo, lift)
                 label = EMOTIONS[int(np.argmax(smooth))]
                 row.update({k2: v for k2, v in src.items() if k2 not in ("probs", "smoothed")})
                 row.update({f"p_{e}": float(raw[i]) for i, e in enumerate(EMOTIONS)})
