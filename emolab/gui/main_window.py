@@ -688,7 +688,7 @@ class MainWindow(QMainWindow):
         else:
             self.norms_dialog.refresh()
         self.norms_dialog.show()
-        self.norms_dialog.raise_()
+        self.norms_dialog.activateWindow()
 
     # ---- full screen --------------------------------------------------------------------------
     def toggle_fullscreen(self) -> None:
