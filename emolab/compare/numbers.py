@@ -552,13 +552,20 @@ def _fmt_value(name: str, v: float | None) -> str:
     return f"{v:+.0f}"
 
 
+def signed(v: float, decimals: int, sign: bool = True) -> str:
+    """``+3``, ``−0.25`` (a true minus sign); a value that rounds to zero is ``0`` (never ``-0``)."""
+    text = f"{v:+.{decimals}f}" if sign else f"{v:.{decimals}f}"
+    if float(text) == 0:
+        return f"{0:.{decimals}f}"
+    return text.replace("-", "−")
+
+
 def _fmt_diff(name: str, d: float | None, sign: bool = True, unit: bool = True) -> str:
     if d is None:
         return "n/a"
-    s = "+" if sign else ""
     if name in PEAK_KPIS:
-        return f"{d:{s}.2f}"
-    text = f"{100 * d:{s}.0f}" if name == "attention" else f"{d:{s}.0f}"
+        return signed(d, 2, sign)
+    text = signed(100 * d if name == "attention" else d, 0, sign)
     return f"{text} points" if unit else text
 
 

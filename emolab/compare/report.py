@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from emolab.compare.kpis import KPIS, study_kpis
-from emolab.compare.numbers import ALPHA, TESTED_SERIES, compare_numbers, fmt_s
+from emolab.compare.numbers import ALPHA, TESTED_SERIES, compare_numbers, fmt_s, signed
 from emolab.compare.studies import PAGE_SCENES, LoadedStudy, find_study_ad, load_study
 from emolab.compare.template import COMPARE_TEMPLATE
 from emolab.emotions import EMOTIONS, GROUP_KEYS, series_label
@@ -231,14 +231,6 @@ def _test_notes(data: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 # ---- formatting (shared by the page and the CSV files) --------------------------------------
-def _signed(v: float, decimals: int) -> str:
-    """``+3``, ``−0.25``; a value that rounds to zero is ``0`` (never ``-0``)."""
-    text = f"{v:+.{decimals}f}"
-    if float(text) == 0:
-        return f"{0:.{decimals}f}"
-    return text.replace("-", "−")
-
-
 def fmt_kpi(name: str, v: float | None) -> str:
     if v is None:
         return "–"
@@ -248,19 +240,19 @@ def fmt_kpi(name: str, v: float | None) -> str:
         return f"{v:.2f}"
     if name == "usable":
         return f"{v:.0f}"
-    return _signed(v, 0)
+    return signed(v, 0)
 
 
 def fmt_diff(name: str, v: float | None) -> str:
     if v is None:
         return "–"
     if name == "attention":
-        return f"{_signed(100 * v, 0)} pts"
+        return f"{signed(100 * v, 0)} pts"
     if name in ("peak_positive", "peak_negative", "group_positive", "group_negative"):
-        return _signed(v, 2)
+        return signed(v, 2)
     if name == "usable":
-        return _signed(v, 0)
-    return f"{_signed(v, 0)} pts"
+        return signed(v, 0)
+    return f"{signed(v, 0)} pts"
 
 
 def fmt_p(p: float | None) -> str:

@@ -117,8 +117,9 @@ def _arrangements(n_a: int, n: int, rng: np.random.Generator) -> tuple[np.ndarra
         return rows, True
     rows = np.zeros((PERMUTATIONS + 1, n))
     rows[0, :n_a] = 1.0
-    for i in range(1, PERMUTATIONS + 1):
-        rows[i, rng.permutation(n)[:n_a]] = 1.0
+    # The n_a smallest of n independent uniform keys are a uniformly random choice of n_a respondents.
+    chosen = np.argpartition(rng.random((PERMUTATIONS, n)), n_a - 1, axis=1)[:, :n_a]
+    rows[np.arange(1, PERMUTATIONS + 1)[:, None], chosen] = 1.0
     return rows, False
 
 
