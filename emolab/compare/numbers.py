@@ -573,15 +573,16 @@ def _fmt_ci(name: str, ci: list[float]) -> str:
     return f"{_fmt_diff(name, ci[0], unit=False)} to {_fmt_diff(name, ci[1])}"
 
 
-def _fmt_p(p: float | None) -> str:
+def fmt_p(p: float | None, missing: str = "–") -> str:
+    """A p- or q-value as reports print it: ``0.03``, ``0.004``, ``< 0.001``."""
     if p is None:
-        return "n/a"
+        return missing
     return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
 
 
-def _pq(letter: str, p: float | None) -> str:
-    """``p = 0.03``, ``p < 0.001``."""
-    text = _fmt_p(p)
+def fmt_pq(letter: str, p: float | None) -> str:
+    """``p = 0.03``, ``q < 0.001``."""
+    text = fmt_p(p, "n/a")
     return f"{letter} {text}" if text.startswith("<") else f"{letter} = {text}"
 
 
@@ -603,7 +604,7 @@ def verdict(data: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
                 found.append(
                     f"{v['name']}'s {label} is {word} than {base['name']}'s by "
                     f"{_fmt_diff(name, abs(c['diff']), sign=False)} "
-                    f"({ci_text}{_pq('p', c['p'])}, {_pq('q', c['q'])})."
+                    f"({ci_text}{fmt_pq('p', c['p'])}, {fmt_pq('q', c['q'])})."
                 )
         out += found
         flat, details, equal = [], [], []
@@ -617,7 +618,7 @@ def verdict(data: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
                 continue
             flat.append(WORDS[n])
             if c["diff"] is not None:
-                details.append(f"{WORDS[n]} {_fmt_diff(n, c['diff'])}, {_pq('p', c['p'])}")
+                details.append(f"{WORDS[n]} {_fmt_diff(n, c['diff'])}, {fmt_pq('p', c['p'])}")
         if flat:
             out.append(
                 f"No significant difference in {_join(flat)} between {base['name']} and {v['name']} with {sizes}"
@@ -633,7 +634,7 @@ def verdict(data: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
             out.append(
                 (more if r["sign"] > 0 else less).format(v=v["name"], b=base["name"])
                 + f" in {fmt_s(r['start_s'])}–{fmt_s(r['end_s'])} ("
-                + (f"q ≤ {_fmt_p(q)}" if r["end_s"] - r["start_s"] > 1 else _pq("q", q))
+                + (f"q ≤ {fmt_p(q)}" if r["end_s"] - r["start_s"] > 1 else fmt_pq("q", q))
                 + ")."
             )
         if not mine:
@@ -649,7 +650,7 @@ def verdict(data: dict[str, Any], runs: list[dict[str, Any]]) -> list[str]:
             word = "more positive" if p["diff"] > 0 else "more negative"
             out.append(
                 f"The scene at {fmt_s(sc['start_ms'] / 1000)}–{fmt_s(sc['end_ms'] / 1000)} of {v['name']} is felt "
-                f"{word} than in {base['name']} (valence {_fmt_diff('eei', p['diff'])}, {_pq('q', p['q'])})."
+                f"{word} than in {base['name']} (valence {_fmt_diff('eei', p['diff'])}, {fmt_pq('q', p['q'])})."
             )
         if min(base["respondents"], v["respondents"]) < 10 and not found and not mine and not sig_scenes:
             out.append(

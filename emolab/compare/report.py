@@ -14,8 +14,6 @@ Everything is computed before the first file is written: bad input writes nothin
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import logging
 from pathlib import Path
@@ -24,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from emolab.compare.kpis import KPIS, study_kpis
-from emolab.compare.numbers import ALPHA, TESTED_SERIES, compare_numbers, fmt_s, signed
+from emolab.compare.numbers import ALPHA, TESTED_SERIES, compare_numbers, fmt_p, fmt_pq, fmt_s, signed
 from emolab.compare.studies import PAGE_SCENES, LoadedStudy, find_study_ad, load_study
 from emolab.compare.template import COMPARE_TEMPLATE
 from emolab.emotions import EMOTIONS, GROUP_KEYS, series_label
@@ -34,6 +32,7 @@ from emolab.norms.ranking import norms_context
 from emolab.palette import SERIES_COLORS
 from emolab.report import charts, html
 from emolab.report.adframes import ad_thumbnails
+from emolab.report.study import csv_text
 
 log = logging.getLogger(__name__)
 
@@ -255,35 +254,11 @@ def fmt_diff(name: str, v: float | None) -> str:
     return f"{signed(v, 0)} pts"
 
 
-def fmt_p(p: float | None) -> str:
-    if p is None:
-        return "–"
-    return "< 0.001" if p < 0.001 else f"{p:.3f}" if p < 0.01 else f"{p:.2f}"
-
-
-def fmt_pq(letter: str, p: float | None) -> str:
-    """``q = 0.03``, ``q < 0.001``."""
-    text = fmt_p(p)
-    return f"{letter} {text}" if text.startswith("<") else f"{letter} = {text}"
-
-
 # ---- CSV ------------------------------------------------------------------------------------
 def _csv(header: list[str], rows: list[list[Any]]) -> str:
     if len(set(header)) != len(header):  # a programming error, never the user's
         raise ValueError(f"duplicate CSV columns: {header}")
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(header)
-    for row in rows:
-        w.writerow(
-            [
-                ""
-                if v is None or (isinstance(v, float) and not np.isfinite(v))
-                else (f"{v:.6g}" if isinstance(v, float) else v)
-                for v in row
-            ]
-        )
-    return buf.getvalue()
+    return csv_text(header, rows)
 
 
 def variants_csv(data: dict[str, Any]) -> str:

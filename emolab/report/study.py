@@ -321,7 +321,8 @@ def study_scenes(sessions: list[Session], scenes: list, applied: list[bool]) -> 
     return out
 
 
-def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    """CSV text of a table: empty cells for missing values (None, NaN), floats with 6 significant digits."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
@@ -355,7 +356,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
         row += [int(att["n"][i]), float(att["mean"][i]), float(att["ci_low"][i]), float(att["ci_high"][i])]
         rows.append(row)
     paths = {"curves": out_dir / CURVES_CSV, "respondents": out_dir / RESPONDENTS_CSV}
-    html.write_atomic(paths["curves"], _csv_text(header, rows))
+    html.write_atomic(paths["curves"], csv_text(header, rows))
 
     header = [
         "respondent",
@@ -403,7 +404,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
         + [r["group_share"][g] for g in GROUPS]
         for r in data["respondents"]
     ]
-    html.write_atomic(paths["respondents"], _csv_text(header, rows))
+    html.write_atomic(paths["respondents"], csv_text(header, rows))
 
     if data["scenes"]["list"]:
         header = (
@@ -438,7 +439,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
             for s in data["scenes"]["list"]
         ]
         paths["scenes"] = out_dir / SCENES_CSV
-        html.write_atomic(paths["scenes"], _csv_text(header, rows))
+        html.write_atomic(paths["scenes"], csv_text(header, rows))
     return paths
 
 
