@@ -93,7 +93,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     rm.set_defaults(func=run_remove)
 
     ex = cmds.add_parser("export", help="write the norms to a CSV file (to share with another team)")
-    ex.add_argument("file", type=Path, metavar="FILE.csv")
+    ex.add_argument("file", type=Path, metavar="CSV_FILE")
     ex.add_argument("--category", default=None, help="only this category")
     add_db_option(ex)
     ex.set_defaults(func=run_export)
@@ -102,7 +102,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "import",
         help="add the studies of a norms CSV (validated; studies already there are recognised and skipped)",
     )
-    im.add_argument("file", type=Path, metavar="FILE.csv")
+    im.add_argument("file", type=Path, metavar="CSV_FILE")
     add_db_option(im)
     im.set_defaults(func=run_import)
 
