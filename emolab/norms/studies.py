@@ -162,7 +162,10 @@ def read_csv(path: str | Path) -> list[NormRecord]:
     if missing or extra or len(header) != len(set(header)):
         parts = []
         if missing:
-            parts.append(f"missing {', '.join(missing)}")
+            many = len(missing) > 5
+            parts.append(
+                f"missing {len(missing)} of its {len(CSV_COLUMNS)} columns" if many else f"missing {', '.join(missing)}"
+            )
         if extra:
             parts.append(f"unexpected {', '.join(extra)}")
         if len(header) != len(set(header)):
