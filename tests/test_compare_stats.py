@@ -15,7 +15,7 @@ from emolab.compare.stats import (
     compare_means,
     peak_difference,
 )
-from emolab.norms.ranking import percentile
+from emolab.norms.ranking import ordinal, percentile
 
 # Hand-made samples: unequal sizes and spreads, a tie, negative values (EEI-like points).
 A = np.array([12.0, -3.5, 40.0, 7.25, 7.25, 18.0, -21.0, 3.0])
@@ -144,3 +144,19 @@ def test_mid_rank_percentile():
     assert percentile(25.0, norms) == pytest.approx(60.0)  # 3 below of 5
     assert percentile(20.0, norms) == pytest.approx(40.0)  # 1 below, 2 ties count half
     assert percentile(5.0, norms) == 0.0 and percentile(50.0, norms) == 100.0
+
+
+def test_percentiles_read_as_ordinals():
+    assert [ordinal(x) for x in (0, 1, 2, 3, 11, 12, 13, 21, 22, 67.4, 100)] == [
+        "0th",
+        "1st",
+        "2nd",
+        "3rd",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "67th",
+        "100th",
+    ]

@@ -344,4 +344,5 @@ def test_percentiles_appear_from_five_studies_of_the_category(studies, tmp_path,
     cdata = json.loads((cmp / "compare.json").read_text())
     assert cdata["norms"]["study"]["kpis"]["eei"]["percentile"] == pytest.approx(100.0 * below / 5)
     assert cdata["norms"]["summer"]["category"] is None and cdata["norms"]["summer"]["n"] == 7  # all categories
-    assert "th</b> percentile" in (cmp / "compare.html").read_text(encoding="utf-8")
+    ordinal = cdata["norms"]["study"]["kpis"]["eei"]["ordinal"]
+    assert f"<b>{ordinal}</b> percentile" in (cmp / "compare.html").read_text(encoding="utf-8")

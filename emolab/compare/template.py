@@ -65,7 +65,7 @@ td.center, th.center { text-align:center; }
   <h3><span class="dot" style="background:{{ v.color }}"></span> {{ v.name }}</h3>
   {% if n.shown %}
   <table class="small"><thead><tr>{% for name, e in n.kpis.items() %}<th class="num">{{ e.label }}</th>{% endfor %}</tr></thead><tbody><tr>
-  {% for name, e in n.kpis.items() %}<td class="num">{% if e.percentile is not none %}<b>{{ "%.0f"|format(e.percentile) }}th</b> percentile <span class="sub">(n = {{ e.n }})</span>{% else %}<span class="sub">fewer than 5 norms (n = {{ e.n }})</span>{% endif %}</td>{% endfor %}
+  {% for name, e in n.kpis.items() %}<td class="num">{% if e.percentile is not none %}<b>{{ e.ordinal }}</b> percentile <span class="sub">(n = {{ e.n }})</span>{% else %}<span class="sub">fewer than 5 norms (n = {{ e.n }})</span>{% endif %}</td>{% endfor %}
   </tr></tbody></table>
   {% endif %}
   <p class="sub small">{{ n.note }}</p>

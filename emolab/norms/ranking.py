@@ -26,6 +26,13 @@ def percentile(value: float, norms: list[float]) -> float:
     return float(100.0 * ((v < value).sum() + 0.5 * (v == value).sum()) / len(v))
 
 
+def ordinal(value: float) -> str:
+    """``67th``, ``1st``, ``22nd``, ``13th`` of a percentile rounded to a whole number."""
+    n = int(round(value))
+    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def rank(
     kpis: dict[str, Any],
     records: list[NormRecord],
@@ -48,9 +55,10 @@ def rank(
     for name in NORM_KPIS:
         values = [getattr(r, name) for r in pool if getattr(r, name) is not None]
         mine = kpis.get(name)
-        entry = {"label": KPIS[name].label, "n": len(values), "percentile": None}
+        entry = {"label": KPIS[name].label, "n": len(values), "percentile": None, "ordinal": None}
         if mine is not None and len(values) >= MIN_NORMS:
             entry["percentile"] = percentile(float(mine), values)
+            entry["ordinal"] = ordinal(entry["percentile"])
         out["kpis"][name] = entry
     out["shown"] = any(e["percentile"] is not None for e in out["kpis"].values())
     if not out["shown"]:

@@ -250,7 +250,7 @@ STUDY_TEMPLATE = (
   <h2>Among the norms</h2>
   {% if nm.shown %}
   <table><thead><tr>{% for name, k in nm.kpis.items() %}<th class="num">{{ k.label }}</th>{% endfor %}</tr></thead><tbody>
-  <tr>{% for name, k in nm.kpis.items() %}<td class="num">{% if k.percentile is not none %}<b>{{ "%.0f"|format(k.percentile) }}th</b> percentile <span class="sub">(n = {{ k.n }})</span>{% else %}<span class="sub">too few norms (n = {{ k.n }})</span>{% endif %}</td>{% endfor %}</tr>
+  <tr>{% for name, k in nm.kpis.items() %}<td class="num">{% if k.percentile is not none %}<b>{{ k.ordinal }}</b> percentile <span class="sub">(n = {{ k.n }})</span>{% else %}<span class="sub">too few norms (n = {{ k.n }})</span>{% endif %}</td>{% endfor %}</tr>
   </tbody></table>
   {% endif %}
   <p class="sub">{{ nm.note }}{% if nm.in_norms %} This study is in the norms as #{{ nm.in_norms }}; it is ranked against the others.{% endif %}</p>
