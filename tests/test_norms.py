@@ -84,6 +84,10 @@ def test_add_list_remove_export_import(studies, tmp_path, capsys):
     db = tmp_path / "team" / "norms.sqlite"
     code, out, _ = run(["norms", "list", "--db", str(db)], capsys)
     assert code == 0 and "holds no study yet" in out and not db.exists(), "listing creates nothing"
+    # Not a study: refused before the library is even created.
+    (tmp_path / "empty").mkdir()
+    code, _, err = run(["norms", "add", str(tmp_path / "empty"), "--db", str(db)], capsys)
+    assert code == 2 and "is not an emolab study" in err and not db.exists()
 
     code, out, _ = run(
         ["norms", "add", str(studies["A"]), "--category", "snacks", "--brand", "Acme", "--db", str(db)], capsys
@@ -214,7 +218,9 @@ def _truncated(path: Path) -> None:
         (_truncated, "is damaged"),
     ],
 )
-def test_a_damaged_or_newer_library_is_refused_and_left_as_it_was(studies, tmp_path, capsys, damage, message):
+def test_a_damaged_or_newer_library_is_refused_and_left_as_it_was(
+    studies, tmp_path, capsys, monkeypatch, damage, message
+):
     db = tmp_path / "norms.sqlite"
     damage(db)
     before = digest(db)
@@ -236,8 +242,17 @@ def test_a_damaged_or_newer_library_is_refused_and_left_as_it_was(studies, tmp_p
         ["aggregate", str(studies["A"] / "sessions"), "--out", str(out), "--add-to-norms", "--db", str(db)], capsys
     )
     assert code == 2 and message in err and not out.exists()
-    # A report is not stopped by a bad library: it says the norms are left out, and why.
-    code, _, _ = run(["aggregate", str(studies["A"] / "sessions"), "--out", str(out), "--db", str(db)], capsys)
+    # Named with --db, a bad library stops a report or a comparison before any work.
+    for argv in (
+        ["aggregate", str(studies["A"] / "sessions"), "--out", str(out)],
+        ["compare", str(studies["A"]), str(studies["B"]), "--out", str(out)],
+    ):
+        code, _, err = run([*argv, "--db", str(db)], capsys)
+        assert code == 2 and message in err and not out.exists(), (argv, err)
+    # The user's own library (EMOLAB_NORMS_DB or the data folder), damaged, does not stop a report:
+    # it says the norms are left out, and why.
+    monkeypatch.setenv("EMOLAB_NORMS_DB", str(db))
+    code, _, _ = run(["aggregate", str(studies["A"] / "sessions"), "--out", str(out)], capsys)
     assert code == 0 and digest(db) == before
     norms = read_data((out / "study.html").read_text(encoding="utf-8"))["norms"]
     assert not norms["shown"] and message in norms["note"]

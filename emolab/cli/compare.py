@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from emolab.cli.common import add_attentive_only_option
+from emolab.cli.norms import check_norms
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -38,6 +39,7 @@ def run(args: argparse.Namespace) -> int:
 
     if len(args.studies) < 2:
         raise StudyError("give at least two study folders to compare (the baseline first)")
+    check_norms(args)  # a --db that cannot be read stops the command before any work
     path = build_compare_report(
         args.studies, args.out, attentive_only=args.attentive_only, db=args.db, category=args.category
     )

@@ -37,7 +37,9 @@ def add_norms_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_norms(args: argparse.Namespace) -> None:
-    """Before any work: with ``--add-to-norms``, the library must open for writing (exit 2 if not).
+    """Before any work: the library given with ``--db`` must be readable (exit 2 if not).
+
+    With ``--add-to-norms`` it must also be writable (it is created when there is none).
 
     Raises:
         NormsError: the library is damaged, of a newer emolab, or cannot be created.
@@ -46,6 +48,8 @@ def check_norms(args: argparse.Namespace) -> None:
 
     if getattr(args, "add_to_norms", False):
         open_norms(args.db, write=True).close()
+    elif args.db is not None:
+        open_norms(args.db).close()
 
 
 def add_to_norms(args: argparse.Namespace, study_dir: Path) -> None:

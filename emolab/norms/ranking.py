@@ -8,6 +8,7 @@ few studies than about the ad, so it is hidden and the report says why.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,8 @@ import numpy as np
 from emolab.compare.kpis import KPIS, NORM_KPIS
 from emolab.errors import NormsError
 from emolab.norms.library import NormRecord, open_norms
+
+log = logging.getLogger(__name__)
 
 MIN_NORMS = 5
 
@@ -84,9 +87,12 @@ def norms_context(
 ) -> dict[str, Any]:
     """What a report says about the norms: percentiles, or a sentence saying why there are none.
 
-    The library is only read. A library that cannot be read does not stop a report: it says so.
-    The category is ``category`` when given, else the one the study is filed under in the norms,
-    else every category.
+    The library is only read. The category is ``category`` when given, else the one the study
+    is filed under in the norms, else every category.
+
+    Raises:
+        NormsError: ``db`` was given and cannot be read (damaged, newer, not a library). The
+            user's default library, when damaged, does not stop a report: the report says so.
     """
     empty = {"shown": False, "n": 0, "kpis": {}, "category": category, "in_norms": None, "db": str(db or "")}
     try:
@@ -101,6 +107,9 @@ def norms_context(
                 }
             records = norms.records()
     except NormsError as exc:
+        if db is not None:
+            raise
+        log.warning("norms left out of the report: %s", exc)
         return {**empty, "note": f"Norms left out: {exc}."}
     own = next((r for r in records if own_key is not None and r.key == own_key), None)
     if category is None and own is not None:
