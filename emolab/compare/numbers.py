@@ -260,8 +260,8 @@ def _kpis(variants: list[Variant], common: int, seed: int) -> dict[str, Any]:
                 c = _result_entry(r, _why(na, nb))
             elif name in PEAK_KPIS:
                 series = PEAK_KPIS[name]
-                a = v_stack(base, series)[:, :common]
-                b = v_stack(v, series)[:, :common]
+                a = base.study.stack(series)[:, :common]
+                b = v.study.stack(series)[:, :common]
                 diff, ci, p, arrangements, exact = stats.peak_difference(a, b, seed=seed)
                 how = "exact" if exact else "random"
                 c = {
@@ -298,17 +298,13 @@ def _kpis(variants: list[Variant], common: int, seed: int) -> dict[str, Any]:
     return out
 
 
-def v_stack(v: Variant, series: str) -> np.ndarray:
-    return v.study.stack(series)
-
-
 def _seconds(variants: list[Variant], common: int, seed: int) -> dict[str, Any]:
     rows: list[dict[str, Any]] = [{"second_start": s, "second_end": s + 1} for s in range(common)]
     family: list[dict[str, Any]] = []
     runs: list[dict[str, Any]] = []
     per_test: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for series in TESTED_SERIES:
-        stacks = [v_stack(v, series)[:, :common] for v in variants]
+        stacks = [v.study.stack(series)[:, :common] for v in variants]
         ps = [v.study.data["per_second"] for v in variants]
         for s in range(common):
             cell: dict[str, Any] = {"mean": {}, "mean_ci95": {}, "n": {}, "against_first": {}}
@@ -429,7 +425,7 @@ def _soft_axis(values: np.ndarray, bins: int, top: float, circular: bool) -> tup
 
 
 def _histogram(frame: np.ndarray) -> np.ndarray:
-    """:func:`~emolab.report.scenes.frame_histogram`'s bins, filled softly.
+    """The bins of the scene cutter's colour histogram (:mod:`emolab.report.scenes`), filled softly.
 
     Each pixel is shared between the two nearest bins of each channel, so a colour sitting on
     a bin edge (flat graphics, a re-encoded cut shifting it by a level or two) does not flip

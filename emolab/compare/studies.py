@@ -13,7 +13,6 @@ Everything here only reads.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -26,7 +25,7 @@ from emolab.errors import EmolabError, StudyError
 from emolab.report import html
 from emolab.report.adframes import find_ad
 from emolab.report.scenes import Scene, detect_scenes
-from emolab.report.series import FrameCurves, key_moments
+from emolab.report.series import SERIES_NAMES, FrameCurves, key_moments
 from emolab.report.study import STUDY_FILE, respondent_seconds, study_numbers
 from emolab.session.store import SESSION_FILE, Session, load_session
 
@@ -140,8 +139,6 @@ class LoadedStudy:
         """Each respondent's value per second of ``series`` (an emotion, a group key or ``attention``)."""
         if series == "attention":
             return np.stack([b["attention"] for b in self.bins])
-        from emolab.report.series import SERIES_NAMES
-
         k = SERIES_NAMES.index(series)
         return np.stack([b["mean"][:, k] for b in self.bins])
 
@@ -201,8 +198,3 @@ def study_scenes(study: LoadedStudy) -> list[Scene] | None:
     except EmolabError as exc:
         study.scenes_from = str(exc)
     return study.scenes
-
-
-def dump(value: Any) -> str:
-    """JSON text of a report's numbers (NaN as null)."""
-    return json.dumps(html.clean_json(value), indent=2, ensure_ascii=False)

@@ -59,8 +59,7 @@ class CutDetection:
         return [s.start_ms for s in self.scenes[1:]]
 
 
-def frame_histogram(frame: np.ndarray) -> np.ndarray:
-    """A frame's normalised HSV colour histogram (hue x saturation, then value; sums to 1)."""
+def _histogram(frame: np.ndarray) -> np.ndarray:
     hsv = cv2.cvtColor(frame, cv2.COLOR_BGR2HSV)
     hs = cv2.calcHist([hsv], [0, 1], None, [16, 8], [0, 180, 0, 256]).ravel()
     v = cv2.calcHist([hsv], [2], None, [8], [0, 256]).ravel()
@@ -91,7 +90,7 @@ def frame_distances(path: Path) -> tuple[np.ndarray, float, int]:
                 break
             s = ANALYSIS_SIDE / max(frame.shape[:2])
             small = cv2.resize(frame, None, fx=s, fy=s, interpolation=cv2.INTER_AREA) if s < 1 else frame
-            hist = frame_histogram(small)
+            hist = _histogram(small)
             if prev is not None:
                 dists.append(float(cv2.compareHist(prev, hist, cv2.HISTCMP_BHATTACHARYYA)))
             prev = hist
