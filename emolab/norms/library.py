@@ -19,6 +19,7 @@ import logging
 import os
 import sqlite3
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
@@ -322,7 +323,7 @@ def _check(conn: sqlite3.Connection, path: Path, write: bool) -> None:
     if not write:
         return
     try:
-        conn.execute("PRAGMA journal_mode = WAL")
+        _use_wal(conn)
         if empty:
             conn.execute("BEGIN IMMEDIATE")
             # Another process may have created the schema while this one waited for the lock.
@@ -337,3 +338,24 @@ def _check(conn: sqlite3.Connection, path: Path, write: bool) -> None:
         if conn.in_transaction:
             conn.execute("ROLLBACK")
         raise _refuse(path, f"cannot be written: {exc}") from exc
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the library in write-ahead-log mode (once; the file remembers it).
+
+    Switching needs the file to itself, and SQLite does not wait for that by itself: when
+    another process holds it (say, it is creating the library at this very moment), try again.
+    """
+    deadline = time.monotonic() + BUSY_TIMEOUT_S
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+                return
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() == "wal":
+                return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) and "busy" not in str(exc):
+                raise
+        if time.monotonic() > deadline:
+            raise sqlite3.OperationalError("database is locked")
+        time.sleep(0.05)
