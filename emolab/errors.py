@@ -64,3 +64,14 @@ class OutputError(EmolabError):
 
 class ServeError(EmolabError):
     """A served study that cannot start or be used: bad options, an ad browsers cannot play, a busy port."""
+
+
+class StudyError(EmolabError):
+    """A folder that is not a study, or studies that cannot be compared (e.g. one respondent)."""
+
+
+class NormsError(EmolabError):
+    """A norms library that cannot be read or changed, or a norms CSV that cannot be imported.
+
+    Raised before anything is written: the library file is left as it was.
+    """

@@ -10,7 +10,7 @@ APT_PACKAGES=(
   libpulse0 libegl1 libgl1 libglib2.0-0 libxkbcommon0 libxkbcommon-x11-0 libfontconfig1 libdbus-1-3
   libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 libxcb-randr0 libxcb-render-util0
   libxcb-shape0 libxcb-xinerama0 libxcb-xkb1 libxrender1 libxi6 xvfb xauth
-  chromium chromium-driver  # the browser tests of emolab serve (headless, with a fake camera)
+  chromium chromium-driver  # headless Chromium: emolab serve's browser tests and the reports' rendering checks
 )
 missing=()
 for pkg in "${APT_PACKAGES[@]}"; do

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import shutil
 import time
 from pathlib import Path
 
@@ -274,7 +275,35 @@ def csv_names_in_source() -> set[str]:
 
 def test_every_csv_emolab_writes_has_unique_column_names(sessions, tmp_path):
     build_study_report([sessions["full"], sessions["short"]], tmp_path / "study")
-    written = {p.name: p for p in [*Path(sessions["full"]).glob("*.csv"), *(tmp_path / "study").glob("*.csv")]}
+    # A comparison of that study with a copy of it (other folders: another study), and a norms export.
+    for name in ("full", "short"):
+        shutil.copytree(sessions[name], tmp_path / "copy" / name)
+    build_study_report([tmp_path / "copy"], tmp_path / "copy")
+    db = tmp_path / "norms.sqlite"
+    assert (
+        main(
+            [
+                "compare",
+                str(tmp_path / "study"),
+                str(tmp_path / "copy"),
+                "--out",
+                str(tmp_path / "cmp"),
+                "--db",
+                str(db),
+            ]
+        )
+        == 0
+    )
+    assert main(["norms", "add", str(tmp_path / "study"), "--db", str(db)]) == 0
+    assert main(["norms", "export", str(tmp_path / "cmp" / "norms.csv"), "--db", str(db)]) == 0
+    written = {
+        p.name: p
+        for p in [
+            *Path(sessions["full"]).glob("*.csv"),
+            *(tmp_path / "study").glob("*.csv"),
+            *(tmp_path / "cmp").glob("*.csv"),
+        ]
+    }
     read_only = {"ferplus_votes.csv"}  # inputs emolab reads (FER+ crowd votes), never writes
     assert csv_names_in_source() - read_only <= set(written), "a CSV kind emolab writes is missing from this test"
     assert {"timeline.csv", "study_curves.csv", "study_respondents.csv", "study_scenes.csv"} <= set(written)

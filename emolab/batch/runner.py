@@ -110,6 +110,8 @@ def run_batch(
     address: str | None = None,
     progress: Progress | None = None,
     build_study: bool = True,
+    norms_db: Path | None = None,
+    category: str | None = None,
 ) -> BatchResult:
     """Analyse every reaction ``reactions`` names against ``ad`` into ``out``; skip those already done.
 
@@ -124,6 +126,8 @@ def run_batch(
         address: a Ray cluster to join (``HOST:PORT``, ``auto``); none starts a local one.
         progress: called after every reaction with the tally and the reaction's record.
         build_study: build ``study.html`` and the CSV exports at the end.
+        norms_db: the norms library the study is ranked in (default: the user's).
+        category: the norms category to rank it among (default: its own, else all).
 
     Raises:
         BatchError: bad reactions or a study folder of another ad or in use.
@@ -174,7 +178,7 @@ def run_batch(
         record["ended_at"] = _now()
         record["wall_s"] = round(time.perf_counter() - t_start, 3)
         write_record(out, record)
-        study = _study(out, entries, ad_info, settings, record) if build_study else None
+        study = _study(out, entries, ad_info, settings, record, norms_db, category) if build_study else None
         write_record(out, record)
     return BatchResult(out=out, record=record, study=study)
 
@@ -482,7 +486,15 @@ def _counts(entries: list[dict]) -> dict[str, int]:
     }
 
 
-def _study(out: Path, entries: list[dict], ad: AdInfo, settings: Settings, record: dict) -> Path | None:
+def _study(
+    out: Path,
+    entries: list[dict],
+    ad: AdInfo,
+    settings: Settings,
+    record: dict,
+    norms_db: Path | None = None,
+    category: str | None = None,
+) -> Path | None:
     """Build the study from this batch's sessions unless it is already up to date."""
     from emolab.report.study import build_study_report
 
@@ -497,6 +509,6 @@ def _study(out: Path, entries: list[dict], ad: AdInfo, settings: Settings, recor
     if previous.get("inputs") == fingerprint and all((out / n).is_file() for n in study_file_names()):
         record["study"] = {**previous, "rebuilt": False}
         return target
-    path = build_study_report(folders, out)
+    path = build_study_report(folders, out, norms_db=norms_db, category=category)
     record["study"] = {"file": path.name, "sessions": len(folders), "inputs": fingerprint, "rebuilt": True}
     return path

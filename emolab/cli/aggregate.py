@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from emolab.cli.common import add_attentive_only_option
+from emolab.cli.norms import add_norms_options, add_to_norms, check_norms
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--out", type=Path, required=True, help="folder for study.html and the CSV files")
     add_attentive_only_option(p)
+    add_norms_options(p)
     p.add_argument("--open", action="store_true", help="open the study in the default browser")
     p.set_defaults(func=run)
 
@@ -32,8 +34,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     from emolab.report.study import build_study_report
 
-    path = build_study_report(args.sessions, args.out, attentive_only=args.attentive_only)
+    check_norms(args)
+    path = build_study_report(
+        args.sessions, args.out, attentive_only=args.attentive_only, norms_db=args.db, category=args.category
+    )
     print(f"Study written to {path} (CSV exports beside it)")
+    add_to_norms(args, args.out)
     if args.open:
         import webbrowser
 

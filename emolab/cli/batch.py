@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from emolab.cli.common import add_model_options, settings_from_args
+from emolab.cli.norms import add_norms_options, add_to_norms, check_norms
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -60,6 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--no-progress", action="store_true", help="do not draw a progress bar")
     p.add_argument("--open", action="store_true", help="open the study in the default browser")
+    add_norms_options(p)
     add_model_options(p)
     p.set_defaults(func=run)
 
@@ -73,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     if args.address and args.engine != "ray":
         raise BatchError("--address names a Ray cluster: add --engine ray")
     settings = settings_from_args(args, calibration_s=args.calibration)
+    check_norms(args)
     bars: list[tqdm] = []
 
     def progress(tally: Tally, entry: dict | None) -> None:
@@ -103,6 +106,8 @@ def run(args: argparse.Namespace) -> int:
             workers=args.workers,
             address=args.address,
             progress=progress,
+            norms_db=args.db,
+            category=args.category,
         )
     finally:
         for bar in bars:
@@ -120,6 +125,7 @@ def run(args: argparse.Namespace) -> int:
     if result.study is not None:
         fresh = (result.record.get("study") or {}).get("rebuilt", True)
         print(f"Study {'written to' if fresh else 'up to date:'} {result.study} (CSV exports beside it)")
+        add_to_norms(args, result.out)
         if args.open:
             import webbrowser
 

@@ -25,6 +25,8 @@ COMMANDS = (
     "summary",
     "report",
     "aggregate",
+    "compare",
+    "norms",
     "train",
     "evaluate",
     "export_onnx",

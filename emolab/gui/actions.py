@@ -141,3 +141,88 @@ def build_study_report(folder: str | Path) -> Path:
     from emolab.report import build_study_report as build
 
     return Path(build(sessions, Path(folder)))
+
+
+# ---- comparing studies and the norms library -----------------------------------------------------
+def default_compare_folder(folders: list[str | Path]) -> Path:
+    """Where a comparison goes unless the marketer picks a folder: beside the first study."""
+    first = Path(folders[0]).resolve()
+    names = "-vs-".join(Path(f).resolve().name for f in folders[:3]) + ("-etc" if len(folders) > 3 else "")
+    return first.parent / f"compare-{names}"
+
+
+def compare_studies(
+    folders: list[str | Path], out: str | Path, category: str | None = None, db: str | Path | None = None
+) -> Path:
+    """Compare the studies in ``folders`` (the first is the baseline) into ``out``; return ``compare.html``.
+
+    Raises:
+        EmolabError: a folder is not a study, a variant has one respondent, a session is damaged.
+    """
+    from emolab.compare.report import build_compare_report
+
+    if len(folders) < 2:
+        raise EmolabError(
+            QCoreApplication.translate("actions", "Choose at least two study folders to compare (the baseline first).")
+        )
+    return Path(build_compare_report([Path(f) for f in folders], Path(out), db=db, category=category or None))
+
+
+def norms_records(db: str | Path | None = None) -> list:
+    """Every study in the norms library (empty when there is none yet).
+
+    Raises:
+        NormsError: the library is damaged or of a newer emolab.
+    """
+    from emolab.norms.library import open_norms
+
+    with open_norms(db) as norms:
+        return norms.records()
+
+
+def norms_add(folder: str | Path, category: str = "", brand: str = "", db: str | Path | None = None) -> str:
+    """Add the study in ``folder`` to the norms; return what happened, in words.
+
+    Raises:
+        EmolabError: not a study, a damaged session or library.
+    """
+    from emolab.norms.library import open_norms
+    from emolab.norms.studies import study_record
+
+    record = study_record(folder, category, brand)
+    with open_norms(db, write=True) as norms:
+        added, duplicates = norms.add([record])
+    if duplicates:
+        msg = QCoreApplication.translate("actions", "{0} is already in the norms (#{1}); nothing added.")
+        return msg.format(record.study, duplicates[0].id)
+    return QCoreApplication.translate("actions", "Added {0} to the norms as #{1}.").format(record.study, added[0].id)
+
+
+def norms_remove(record_id: int, db: str | Path | None = None) -> str:
+    """Remove a study from the norms by its id; return what happened, in words."""
+    from emolab.norms.library import open_norms
+
+    with open_norms(db, write=True) as norms:
+        removed = norms.remove(int(record_id))
+    return QCoreApplication.translate("actions", "Removed {0} (#{1}) from the norms.").format(removed.study, removed.id)
+
+
+def norms_export(path: str | Path, db: str | Path | None = None) -> str:
+    """Write the norms to a CSV file; return what happened, in words."""
+    from emolab.norms.studies import export_csv
+
+    records = norms_records(db)
+    export_csv(records, Path(path))
+    return QCoreApplication.translate("actions", "Exported {0} studies to {1}.").format(len(records), path)
+
+
+def norms_import(path: str | Path, db: str | Path | None = None) -> str:
+    """Add the studies of a norms CSV (validated whole first); return what happened, in words."""
+    from emolab.norms.library import open_norms
+    from emolab.norms.studies import read_csv
+
+    records = read_csv(Path(path))
+    with open_norms(db, write=True) as norms:
+        added, duplicates = norms.add(records)
+    msg = QCoreApplication.translate("actions", "Imported {0} studies from {1}; {2} were already there.")
+    return msg.format(len(added), Path(path).name, len(duplicates))

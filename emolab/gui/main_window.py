@@ -32,6 +32,7 @@ from emolab.gui.message_bar import MessageBar
 from emolab.gui.plots import EmotionCurves
 from emolab.gui.preview import CameraPreview
 from emolab.gui.setup_panel import VIDEO_FILTER, SetupPanel
+from emolab.gui.tasks import BackgroundTask
 from emolab.gui.worker import LiveResult, ScreeningConfig, ScreeningWorker, SessionOutcome
 from emolab.outputs import check_writable
 from emolab.settings import Settings
@@ -75,6 +76,9 @@ class MainWindow(QMainWindow):
         self.worker: ScreeningWorker | None = None
         self.last_outcome: SessionOutcome | None = None
         self.about_dialog: QWidget | None = None  # made when first asked for
+        self.norms_dialog: QWidget | None = None
+        #: Work running off the GUI thread (comparisons); waited for when the window closes.
+        self.tasks: list[BackgroundTask] = []
         self._pipeline_cache: tuple[tuple, object] | None = None
         self._latest: LiveResult | None = None
         self._shown_latency_ms = 0.0
@@ -141,6 +145,15 @@ class MainWindow(QMainWindow):
         self.act_report = self._action(self.tr("Open session &report"), "Ctrl+R", self.open_report)
         self.act_study = self._action(self.tr("Study report from a &folder…"), "Ctrl+Shift+R", self.ask_study)
         self.act_folder = self._action(self.tr("Open session f&older"), "Ctrl+Shift+F", self.open_folder)
+        self.act_compare = self._action(
+            self.tr("&Compare studies…"),
+            "Ctrl+Shift+C",
+            self.ask_compare,
+            self.tr("Compare studies of ad variants: which cut works better, where, and how sure"),
+        )
+        self.act_norms = self._action(
+            self.tr("&Norms…"), None, self.show_norms, self.tr("The norms library every ad is ranked against")
+        )
         self.act_quit = self._action(self.tr("&Quit"), QKeySequence.StandardKey.Quit, self.close)
         self.act_about = self._action(
             self.tr("&About emolab…"), None, self.show_about, self.tr("Version, licence and third-party notices")
@@ -244,6 +257,8 @@ class MainWindow(QMainWindow):
         file_menu.addAction(self.act_folder)
         file_menu.addAction(self.act_report)
         file_menu.addAction(self.act_study)
+        file_menu.addAction(self.act_compare)
+        file_menu.addAction(self.act_norms)
         file_menu.addSeparator()
         file_menu.addAction(self.act_quit)
         screening = self.menuBar().addMenu(self.tr("&Screening"))
@@ -665,6 +680,41 @@ class MainWindow(QMainWindow):
         self.open_path(path, self.tr("The study report is written, but no web browser could be opened. It is here:"))
         return path
 
+    def ask_compare(self) -> None:
+        from emolab.gui.compare_dialog import CompareDialog
+
+        dialog = CompareDialog(self, self.setup.sessions_edit.text())
+        if dialog.exec() == CompareDialog.DialogCode.Accepted:
+            self.compare_studies(dialog.folders(), dialog.out_folder(), dialog.category())
+
+    def compare_studies(self, folders: list[str], out: str, category: str | None = None) -> BackgroundTask:
+        """Compare ``folders`` into ``out`` off the GUI thread, then open the comparison."""
+        self.message.show_message("info", self.tr("Comparing {0} studies…").format(len(folders)))
+        task = BackgroundTask(lambda: actions.compare_studies(folders, out, category), "emolab-compare", self)
+        task.finished.connect(self._compared)
+        task.errored.connect(lambda exc: self.message.show_message("warning", str(exc)))
+        task.finished.connect(lambda _: self.tasks.remove(task))
+        task.errored.connect(lambda _: self.tasks.remove(task))
+        self.tasks.append(task)
+        task.start()
+        return task
+
+    def _compared(self, path: object) -> None:
+        self.message.show_message("info", self.tr("Comparison written to {0}").format(path))
+        self.open_path(
+            Path(str(path)), self.tr("The comparison is written, but no web browser could be opened. It is here:")
+        )
+
+    def show_norms(self) -> None:
+        from emolab.gui.norms_dialog import NormsDialog
+
+        if self.norms_dialog is None:
+            self.norms_dialog = NormsDialog(self, start_dir=self.setup.sessions_edit.text())
+        else:
+            self.norms_dialog.refresh()
+        self.norms_dialog.show()
+        self.norms_dialog.activateWindow()
+
     # ---- full screen --------------------------------------------------------------------------
     def toggle_fullscreen(self) -> None:
         if self._fullscreen is not None:
@@ -690,10 +740,12 @@ class MainWindow(QMainWindow):
 
     # ---- shutting down ------------------------------------------------------------------------
     def shutdown(self, timeout_ms: int = 15000) -> None:
-        """Stop any screening (its session is saved) and wait for the worker thread."""
+        """Stop any screening (its session is saved) and wait for the worker thread and background work."""
         if self.worker is not None:
             self.worker.stop("stopped", "the window was closed")
         self._release_thread(timeout_ms)
+        for task in [*self.tasks, *([self.norms_dialog.task] if self.norms_dialog and self.norms_dialog.task else [])]:
+            task.wait(timeout_ms)
         if self.state != "idle":
             self._set_state("idle")
         self.ad_player.close()

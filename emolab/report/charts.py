@@ -192,6 +192,7 @@ def line_chart(
     width: int = 960,
     height: int = 280,
     legend: bool = True,
+    spans: Sequence[tuple[float, float, str]] = (),
 ) -> str:
     """Lines (with optional bands) against seconds of ad time.
 
@@ -207,9 +208,18 @@ def line_chart(
         width: view-box width in px (the chart scales to its container).
         height: view-box height in px.
         legend: draw a legend of the series (one entry per name) above the plot.
+        spans: (start s, end s, colour) stretches of ad time to highlight behind the lines
+            (e.g. seconds where a difference is significant).
     """
     f = _Frame(width, height, x_max_s, *y_range)
-    body = f.regions(regions) + f.axes("Ad time (s)", y_label, y_format)
+    body = f.regions(regions)
+    for start, end, color in spans:
+        a, b = f.px(max(0.0, start)), f.px(min(f.x_max, end))
+        body.append(
+            f"<rect class='span' x='{a:.1f}' y='{f.y1}' width='{max(0.0, b - a):.1f}' height='{f.y0 - f.y1}' "
+            f"fill='{color}' fill-opacity='0.18'/>"
+        )
+    body += f.axes("Ad time (s)", y_label, y_format)
     for s in series:
         if s.band is not None:
             body.append(f"<g class='{s.css_class}'>{_band(f, s.x, s.band[0], s.band[1], s.color)}</g>")

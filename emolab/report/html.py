@@ -121,11 +121,18 @@ def render(kind: str, context: dict[str, Any], data: dict[str, Any]) -> str:
     from emolab.report.templates import SESSION_TEMPLATE, STUDY_TEMPLATE
 
     template = {"session": SESSION_TEMPLATE, "study": STUDY_TEMPLATE}[kind]
-    # The page shows the same numbers as the embedded JSON: NaN (no value) becomes None there too,
-    # so the templates' `is not none` checks hold instead of printing "nan%".
     clean = clean_json(data)
-    extra = _derived(kind, clean)
-    return _environment().from_string(template).render(css=CSS, data_json=data_json(clean), d=clean, **extra, **context)
+    return render_page(template, {**_derived(kind, clean), **context}, clean)
+
+
+def render_page(template: str, context: dict[str, Any], data: dict[str, Any]) -> str:
+    """Render a report ``template`` (jinja2 source) with the shared styles and ``data`` embedded as JSON.
+
+    The page shows the same numbers as the embedded JSON: NaN (no value) becomes None there too,
+    so the templates' ``is not none`` checks hold instead of printing "nan%".
+    """
+    clean = clean_json(data)
+    return _environment().from_string(template).render(css=CSS, data_json=data_json(clean), d=clean, **context)
 
 
 def _derived(kind: str, data: dict[str, Any]) -> dict[str, Any]:

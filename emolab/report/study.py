@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import logging
+import os
 from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -77,6 +78,19 @@ def expand_session_dirs(paths: list[Path]) -> list[Path]:
     return unique
 
 
+def relative_session_paths(dirs: list[Path], study_dir: Path) -> list[str]:
+    """How a study page records its sessions: relative to the study folder where possible."""
+    out = []
+    base = Path(study_dir).resolve()
+    for d in dirs:
+        d = Path(d).resolve()
+        try:
+            out.append(Path(os.path.relpath(d, base)).as_posix())
+        except ValueError:  # another drive (Windows)
+            out.append(str(d))
+    return out
+
+
 def check_same_ad(sessions: list[Session]) -> None:
     """Refuse sessions recorded with different ads (compared by the ad file's sha256).
 
@@ -131,10 +145,19 @@ def _respondent(session: Session, duration_ms: float, attentive_only: bool | Non
     }
 
 
-def study_numbers(sessions: list[Session], attentive_only: bool | None = None) -> tuple[dict[str, Any], FrameCurves]:
+def respondent_seconds(sessions: list[Session]) -> list[dict[str, np.ndarray]]:
+    """Each respondent's :func:`~emolab.report.series.per_second` bins over the (common) ad's seconds."""
+    duration_ms = float(sessions[0].meta["ad"]["duration_ms"])
+    return [per_second(s.timeline, duration_ms) for s in sessions]
+
+
+def study_numbers(
+    sessions: list[Session], attentive_only: bool | None = None, bins: list[dict[str, np.ndarray]] | None = None
+) -> tuple[dict[str, Any], FrameCurves]:
     """Every number a study report states, from the sessions' timelines alone.
 
-    ``attentive_only`` overrides each session's recorded setting (None keeps them).
+    ``attentive_only`` overrides each session's recorded setting (None keeps them). ``bins``:
+    the sessions' :func:`respondent_seconds`, when the caller has them already.
 
     Returns:
         The study's data (JSON-able) and its mean per-second curves (for key moments).
@@ -147,7 +170,7 @@ def study_numbers(sessions: list[Session], attentive_only: bool | None = None) -
     duration_ms = float(ad["duration_ms"])
     rows = [_respondent(s, duration_ms, attentive_only) for s in sessions]
 
-    bins = [per_second(s.timeline, duration_ms) for s in sessions]
+    bins = respondent_seconds(sessions) if bins is None else bins
     secs = bins[0]["seconds"]
     stack = np.stack([b["mean"] for b in bins])  # (respondents, seconds, series)
     mean, lo, hi = mean_ci(stack, axis=0)
@@ -299,7 +322,8 @@ def study_scenes(sessions: list[Session], scenes: list, applied: list[bool]) -> 
     return out
 
 
-def _csv_text(header: list[str], rows: list[list[Any]]) -> str:
+def csv_text(header: list[str], rows: list[list[Any]]) -> str:
+    """CSV text of a table: empty cells for missing values (None, NaN), floats with 6 significant digits."""
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(header)
@@ -333,7 +357,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
         row += [int(att["n"][i]), float(att["mean"][i]), float(att["ci_low"][i]), float(att["ci_high"][i])]
         rows.append(row)
     paths = {"curves": out_dir / CURVES_CSV, "respondents": out_dir / RESPONDENTS_CSV}
-    html.write_atomic(paths["curves"], _csv_text(header, rows))
+    html.write_atomic(paths["curves"], csv_text(header, rows))
 
     header = [
         "respondent",
@@ -381,7 +405,7 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
         + [r["group_share"][g] for g in GROUPS]
         for r in data["respondents"]
     ]
-    html.write_atomic(paths["respondents"], _csv_text(header, rows))
+    html.write_atomic(paths["respondents"], csv_text(header, rows))
 
     if data["scenes"]["list"]:
         header = (
@@ -416,25 +440,41 @@ def write_exports(data: dict[str, Any], out_dir: Path) -> dict[str, Path]:
             for s in data["scenes"]["list"]
         ]
         paths["scenes"] = out_dir / SCENES_CSV
-        html.write_atomic(paths["scenes"], _csv_text(header, rows))
+        html.write_atomic(paths["scenes"], csv_text(header, rows))
     return paths
 
 
-def build_study_report(session_dirs: list[Path], out_dir: Path, attentive_only: bool | None = None) -> Path:
+def build_study_report(
+    session_dirs: list[Path],
+    out_dir: Path,
+    attentive_only: bool | None = None,
+    norms_db: Path | None = None,
+    category: str | None = None,
+) -> Path:
     """Combine sessions of one ad into ``out_dir/study.html`` plus CSV exports; return the page's path.
 
     ``session_dirs`` may hold session folders or folders holding sessions. Session files are
     only read. ``attentive_only`` overrides the sessions' recorded setting (None keeps it).
+    The page ranks the study's KPIs among the norms library ``norms_db`` (default: the user's;
+    only read) in ``category`` (default: the study's own category in the norms, else all).
 
     Raises:
         SessionError: a session is missing or malformed, or the sessions were recorded with
             different ads.
         OutputError: ``out_dir`` cannot be written (checked before any work).
     """
+    from emolab.compare.kpis import study_kpis
+    from emolab.norms.fingerprint import study_fingerprint
+    from emolab.norms.ranking import norms_context
+
     dirs = expand_session_dirs(list(session_dirs))
     sessions = [load_session(d) for d in dirs]
     out_dir = check_writable(out_dir, "the study", "choose a writable folder with --out")
     data, curves = study_numbers(sessions, attentive_only)
+    # Where the sessions are, so `emolab compare` and `emolab norms add` can find them from the study folder.
+    data["sessions"] = relative_session_paths(dirs, out_dir)
+    data["kpis"] = study_kpis(data)
+    data["norms"] = norms_context(norms_db, data["kpis"], category, (data["ad"]["sha256"], study_fingerprint(sessions)))
     duration_ms = float(data["ad"]["duration_ms"])
     x_max = duration_ms / 1000.0
 

@@ -245,6 +245,17 @@ STUDY_TEMPLATE = (
     <div class="hint">{% if a.ci_low is not none %}95% CI {{ "%.0f"|format(100 * a.ci_low) }} … {{ "%.0f"|format(100 * a.ci_high) }}%{% else %}of ad frames looking at the screen (n = {{ a.n }}){% endif %}</div></div>
 </div>
 
+{% set nm = d.norms %}
+<section>
+  <h2>Among the norms</h2>
+  {% if nm.shown %}
+  <table><thead><tr>{% for name, k in nm.kpis.items() %}<th class="num">{{ k.label }}</th>{% endfor %}</tr></thead><tbody>
+  <tr>{% for name, k in nm.kpis.items() %}<td class="num">{% if k.percentile is not none %}<b>{{ k.ordinal }}</b> percentile <span class="sub">(n = {{ k.n }})</span>{% else %}<span class="sub">too few norms (n = {{ k.n }})</span>{% endif %}</td>{% endfor %}</tr>
+  </tbody></table>
+  {% endif %}
+  <p class="sub">{{ nm.note }}{% if nm.in_norms %} This study is in the norms as #{{ nm.in_norms }}; it is ranked against the others.{% endif %}</p>
+</section>
+
 <section>
   <h2>Mean emotion curves</h2>
   <p class="sub">Per second of ad time: mean over respondents (with a face in that second) of each respondent's mean smoothed

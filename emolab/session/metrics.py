@@ -73,8 +73,7 @@ def _ad_frame_spans(tl: Timeline) -> tuple[np.ndarray, np.ndarray]:
     starts = frame_starts(ad)
     if len(starts) == 0:
         return np.zeros(0), np.zeros(0, dtype=bool)
-    ends = np.append(starts[1:], len(ad))
-    has_face = np.array([(ad.viewer_id[a:b] >= 0).any() for a, b in zip(starts, ends)])
+    has_face = np.maximum.reduceat(ad.viewer_id >= 0, starts)
     order = np.argsort(ad.ad_ms[starts], kind="stable")
     t = ad.ad_ms[starts][order]
     diffs = np.diff(t)
