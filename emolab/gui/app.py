@@ -50,6 +50,7 @@ from emolab import __version__  # noqa: E402
 from emolab.gui.i18n import install_translators, pick_language  # noqa: E402
 from emolab.gui.icons import app_icon  # noqa: E402
 from emolab.gui.main_window import WindowOptions  # noqa: E402
+from emolab.gui.qtlog import OPEN_INTERRUPTED, quiet  # noqa: E402
 from emolab.settings import Settings  # noqa: E402
 
 
@@ -217,7 +218,8 @@ def launch(
     window.show()
     if quit_when_ready:
         _quit_once_exposed(window)
-    code = app.exec()
+    with quiet(OPEN_INTERRUPTED):  # a screening stopped while the player still opens the ad
+        code = app.exec()
     if options.quit_when_done:
         outcome = window.last_outcome
         return 0 if outcome is not None and outcome.folder is not None and outcome.status != "failed" else 1

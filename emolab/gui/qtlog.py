@@ -9,7 +9,12 @@ Two messages appear at every launch and say nothing a user can act on:
   function``: pyqtgraph asks to follow the system's dark mode with a connection Qt refuses.
   emolab's charts are drawn on white whatever the mode.
 
-Each is hidden only while the one call that causes it runs (:func:`quiet`), by its exact text;
+A third appears when a screening ends and the window closes while the player is still opening
+the ad (``Could not open media. FFmpeg error description: Immediate exit requested``): the
+"error" is emolab itself interrupting the open, never a file that cannot be played (those have
+another description and still show).
+
+Each is hidden only while the call that causes it runs (:func:`quiet`), by its exact text;
 any other message during that call is passed on as Qt would print it.
 """
 
@@ -26,6 +31,7 @@ log = logging.getLogger(__name__)
 
 PULSEAUDIO_ABSENT = "PulseAudioService: pa_context_connect() failed"
 PYQTGRAPH_DARK_MODE = "QObject::connect(QStyleHints, QStyleHints): unique connections require"
+OPEN_INTERRUPTED = "Could not open media. FFmpeg error description: Immediate exit requested"
 
 
 @contextlib.contextmanager
