@@ -112,6 +112,11 @@ class FerCnnClassifier(EmotionClassifier):
         # not drowned by the frequent neutral and happy (see the model card).
         bias = self.spec.get("logit_bias") or [0.0] * int(self.spec.get("num_classes", 7))
         self.logit_bias = np.asarray(bias, np.float32)
+        # Divides the corrected logits: fitted on validation data so that the probabilities the
+        # curves plot are calibrated (``benchmarks/fer_eval.py calibrate``); argmax is unchanged.
+        self.temperature = float(self.spec.get("temperature", 1.0))
+        if not self.temperature > 0:
+            raise ModelError(f"model card {card.card_path}: temperature must be > 0, not {self.temperature}")
 
     def crops(self, image_bgr: np.ndarray, faces: Sequence[Detection]) -> np.ndarray:
         """The network's input crops (n, size, size[, 3]) uint8, before normalisation."""
@@ -143,5 +148,5 @@ class FerCnnClassifier(EmotionClassifier):
         if self.tta:
             # Mirrored copies ride in the same batch: one forward pass per frame.
             x = np.concatenate([x, x[..., ::-1]])
-        probs = softmax(self._run(np.ascontiguousarray(x)) + self.logit_bias)
+        probs = softmax((self._run(np.ascontiguousarray(x)) + self.logit_bias) / self.temperature)
         return (probs[:n] + probs[n:]) / 2 if self.tta else probs

@@ -1,4 +1,4 @@
-"""``emolab evaluate``: accuracy, per-class precision/recall, confusion matrix, ms per face."""
+"""``emolab evaluate``: accuracy, macro recall, per-class recall, calibration, ms per face, on several datasets."""
 
 from __future__ import annotations
 
@@ -11,11 +11,20 @@ from emolab.cli.common import settings_from_args
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "evaluate",
-        help="measure an emotion classifier on a labelled dataset",
-        description="Measure a classifier. For FER2013, --split val reads test/*/PublicTest_*, "
-        "--split test reads test/*/PrivateTest_* and --split train reads train/.",
+        help="measure an emotion classifier on labelled datasets (one table across domains)",
+        description="Measure a classifier on one or several datasets and print one table. For FER2013, "
+        "--split val reads test/*/PublicTest_*, --split test reads test/*/PrivateTest_* and --split train "
+        "reads train/. Example: --data ../shared/data/fer2013:labels=ferplus,name=FER+ "
+        "--data ../shared/data/sfew:split=val,name=SFEW_val",
     )
-    p.add_argument("--data", type=Path, required=True, help="dataset folder")
+    p.add_argument(
+        "--data",
+        action="append",
+        required=True,
+        metavar="PATH[:key=value,...]",
+        help="dataset folder; repeat for several. Options after ':' (comma-separated) override the "
+        "command's own for that dataset: split=, labels=, fmt=, detector=, name=",
+    )
     p.add_argument("--split", default="test", help="train, val (validation) or test (default test)")
     p.add_argument("--format", dest="fmt", default="auto", choices=("auto", "folders", "fer2013", "rafdb"))
     p.add_argument(
@@ -35,12 +44,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--upscale", type=int, default=160, help="side of the image for --detector (default 160)")
     p.add_argument("--pad", type=float, default=0.5, help="border around it, in its side (default 0.5)")
     p.add_argument("--limit", type=int, default=0, help="evaluate a seeded random subset of N images")
-    p.add_argument("--json", type=Path, default=None, help="write the metrics here")
+    p.add_argument("--json", type=Path, default=None, help="write the table's figures here (one entry per dataset)")
     p.add_argument(
         "--png",
         type=Path,
         default=None,
-        help="confusion-matrix image (default: beside --json, else confusion_<classifier>_<split>.png)",
+        help="confusion-matrix image (default: beside --json, one per dataset; none without --json)",
     )
     p.add_argument("--models-dir", type=Path, default=None)
     p.add_argument(
@@ -56,37 +65,60 @@ def run(args: argparse.Namespace) -> int:
 
     require_packages("'emolab evaluate'", "emolab.training", "matplotlib")
     from emolab.classification import create_classifier
-    from emolab.training.datasets import resolve_labels
-    from emolab.training.evaluate import evaluate_dataset, save_confusion_png, write_json
+    from emolab.outputs import check_writable
+    from emolab.training.datasets import parse_source, resolve_labels
+    from emolab.training.evaluate import cross_domain_table, evaluate_dataset, save_confusion_png, write_results_json
 
-    labels = resolve_labels(args.data, args.labels)
-    print(f"scoring against {'the FER+ crowd majority' if labels == 'ferplus' else 'the dataset labels'} ({labels})")
+    for out in (args.json, args.png):
+        if out is not None:  # before minutes of measuring, not after
+            check_writable(out.parent, "the evaluation results", "choose another path with --json/--png")
+    defaults = {"split": args.split, "labels": args.labels, "fmt": args.fmt, "detector": args.detector or ""}
+    sources = [parse_source(d, ("split", "labels", "fmt", "detector", "name"), defaults) for d in args.data]
     settings = settings_from_args(args)
     classifier = create_classifier(settings.classifier, settings)
-    detector = None
-    if args.detector:
-        from emolab.detection import create_detector
+    detectors: dict[str, object] = {}
+    results = []
+    for source in sources:
+        labels = resolve_labels(source.path, source.labels)
+        detector = None
+        if source.detector:
+            from emolab.detection import create_detector
 
-        detector = create_detector(args.detector, settings)
-    result = evaluate_dataset(
-        args.data,
-        args.split,
-        classifier,
-        fmt=args.fmt,
-        detector=detector,
-        limit=args.limit,
-        upscale=args.upscale,
-        pad=args.pad,
-        labels=labels,
-    )
-    print(result.table())
+            detector = detectors.get(source.detector) or create_detector(source.detector, settings)
+            detectors[source.detector] = detector
+        print(
+            f"{source.title}: {source.split} split, scored against "
+            f"{'the FER+ crowd majority' if labels == 'ferplus' else 'the dataset labels'}"
+            f"{', through ' + source.detector if detector else ''}",
+            flush=True,
+        )
+        result = evaluate_dataset(
+            source.path,
+            source.split,
+            classifier,
+            fmt=source.fmt,
+            detector=detector,
+            limit=args.limit,
+            upscale=args.upscale,
+            pad=args.pad,
+            labels=labels,
+            name=source.title,
+        )
+        results.append(result)
+        if len(sources) == 1:
+            print(result.table())
+    print(cross_domain_table(results))
     if args.json:
-        write_json(result, args.json)
+        write_results_json(results, results[0].classifier, args.json)
         print(f"metrics: {args.json}")
-    png = args.png
-    if png is None:
-        stem = f"confusion_{result.classifier}_{result.split}_{labels}{'_detect' if detector else ''}.png"
-        png = args.json.with_suffix(".png") if args.json else Path(stem)
-    save_confusion_png(result, png)
-    print(f"confusion matrix: {png}")
+    base = args.png or args.json  # never the current folder unless asked
+    for i, result in enumerate(results if base else []):
+        suffix = "" if len(results) == 1 else f"_{i + 1}_{_slug(result.dataset)}"
+        png = base.with_name(f"{base.stem}{suffix}.png")
+        save_confusion_png(result, png)
+        print(f"confusion matrix: {png}")
     return 0
+
+
+def _slug(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)[:40]

@@ -11,11 +11,27 @@ from pathlib import Path
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser(
         "train",
-        help="train an emotion classifier (FER2013, RAF-DB or one folder per class)",
-        description="Train an emotion classifier. The checkpoint is chosen on the validation split "
-        "(FER2013: PublicTest); the test split (PrivateTest) is measured once at the end.",
+        help="train an emotion classifier (FER2013, RAF-DB or one folder per class; several at once)",
+        description="Train an emotion classifier on one or several datasets. The checkpoint is chosen on "
+        "the validation splits (FER2013: PublicTest; a held-out slice of a folder dataset's train); test "
+        "splits (PrivateTest) are measured once at the end.",
     )
-    p.add_argument("--data", type=Path, required=True, help="dataset folder")
+    p.add_argument(
+        "--data",
+        action="append",
+        default=None,
+        metavar="PATH[:key=value,...]",
+        help="dataset folder; repeat for several sources. Options after ':' (comma-separated): "
+        "labels=auto|ferplus|fer2013, weight=W (share of each epoch), smoothing=S (of one-hot labels), "
+        "holdout=F (fraction of train kept to pick the checkpoint), fmt=..., name=...",
+    )
+    p.add_argument(
+        "--recipe",
+        type=Path,
+        default=None,
+        help="a JSON recipe (e.g. recipes/multisource.json): its 'sources' and 'train' settings; "
+        "options given here override it",
+    )
     p.add_argument(
         "--labels",
         default="auto",
@@ -43,10 +59,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="state-dict file to start InceptionResnetV1 from (e.g. facenet-pytorch VGGFace2 weights)",
     )
-    p.add_argument("--epochs", type=int, default=40)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.05, help="peak learning rate of SGD (cosine schedule)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--epochs", type=int, default=None, help="default 40")
+    p.add_argument("--batch-size", type=int, default=None, help="default 128")
+    p.add_argument("--lr", type=float, default=None, help="peak learning rate of SGD (cosine schedule; default 0.05)")
+    p.add_argument("--seed", type=int, default=None, help="default 0")
+    p.add_argument(
+        "--domain-aug",
+        type=float,
+        default=None,
+        metavar="P",
+        help="probability of the domain-shift augmentation per image: gamma, contrast, downscale-and-blur, "
+        "noise (default 0: off)",
+    )
     p.add_argument("--out", type=Path, default=Path("runs/train"), help="checkpoint folder (default runs/train)")
     p.add_argument(
         "--resume",
@@ -73,7 +97,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--time-budget",
         type=float,
-        default=0.0,
+        default=None,
         metavar="MIN",
         help="anneal and stop after this many minutes of training instead of --epochs",
     )
@@ -87,11 +111,26 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.set_defaults(func=run)
 
 
+#: Command-line options that a recipe's "train" section may also set (option dest -> TrainConfig field).
+_RECIPE_OPTIONS = {
+    "epochs": "epochs",
+    "batch_size": "batch_size",
+    "lr": "lr",
+    "seed": "seed",
+    "domain_aug": "domain_aug",
+    "time_budget": "time_budget_min",
+    "widths": "widths",
+    "init": "init",
+}
+
+
 def run(args: argparse.Namespace) -> int:
     from emolab.runtime import require_packages
 
     require_packages("'emolab train'", "emolab.training", "torch")
-    from emolab.training.datasets import resolve_labels
+    from emolab.errors import DatasetError
+    from emolab.training.datasets import parse_source, resolve_labels
+    from emolab.training.recipes import load_recipe
     from emolab.training.train import TrainConfig, config_from_checkpoint, train
 
     # Per-epoch progress is the point of this command: show INFO from the training modules.
@@ -103,38 +142,52 @@ def run(args: argparse.Namespace) -> int:
     if args.resume:
         # The run's own settings come from the checkpoint; where things are and what runs it, from
         # this command (a run folder may have been copied, or the dataset moved).
+        cfg = config_from_checkpoint(args.out)
+        moved = {}
+        if args.data and not cfg.sources:
+            moved["data"] = str(parse_source(args.data[0]).path)
+        elif args.data:
+            given = [parse_source(d) for d in args.data]
+            if len(given) != len(cfg.sources):
+                raise DatasetError(f"--resume: the run has {len(cfg.sources)} sources, --data gives {len(given)}")
+            moved["sources"] = [{**old, "path": str(new.path)} for old, new in zip(cfg.sources, given)]
+            moved["data"] = str(given[0].path)
         cfg = dataclasses.replace(
-            config_from_checkpoint(args.out),
-            data=str(args.data),
-            out=str(args.out),
-            export=str(export),
-            device=args.device,
-            threads=args.threads,
+            cfg, out=str(args.out), export=str(export), device=args.device, threads=args.threads, **moved
         )
     else:
+        recipe = load_recipe(args.recipe) if args.recipe else {"sources": [], "train": {}}
+        specs = args.data or recipe["sources"]
+        if not specs:
+            raise DatasetError("no dataset: give --data PATH (repeat it for several) or --recipe FILE")
+        sources = [parse_source(d) for d in specs]
+        several = len(sources) > 1 or any(isinstance(d, dict) or ":" in str(d) and "=" in str(d) for d in specs)
+        first = sources[0]
+        settings = dict(recipe["train"])
+        for dest, key in _RECIPE_OPTIONS.items():
+            if getattr(args, dest) is not None:
+                settings[key] = getattr(args, dest)
+        if "widths" in settings:
+            settings["widths"] = tuple(settings["widths"])
+        if settings.get("init"):
+            settings["init"] = str(settings["init"])
         cfg = TrainConfig(
-            data=str(args.data),
-            fmt=args.fmt,
+            data=str(first.path),
+            fmt=first.fmt if several else args.fmt,
+            labels=resolve_labels(first.path, first.labels if several else args.labels),
+            sources=[s.to_dict() for s in sources] if several else [],
             arch=args.arch,
             pretrained=str(args.pretrained) if args.pretrained else None,
-            epochs=args.epochs,
-            batch_size=args.batch_size,
-            lr=args.lr,
-            seed=args.seed,
             out=str(args.out),
             export=str(export),
             threads=args.threads,
             precision=args.precision,
-            time_budget_min=args.time_budget,
-            init=str(args.init) if args.init else None,
-            labels=resolve_labels(args.data, args.labels),
             device=args.device,
+            **settings,
         )
-        if args.widths:
-            cfg.widths = tuple(args.widths)
     metrics = train(cfg, resume=args.resume)
     for key, value in metrics.items():
-        if "_accuracy" in key:
+        if "_accuracy" in key and value is not None:
             print(f"{key.replace('_', ' ')} {value:.4f}")
     print(f"selected epoch {metrics.get('epoch')} of {metrics.get('epochs_run')}")
     print(f"model: {cfg.export}")

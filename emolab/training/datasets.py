@@ -15,6 +15,7 @@ Two label sets exist for FER2013 images (``--labels``):
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 from collections import Counter
 from collections.abc import Sequence
@@ -320,6 +321,11 @@ def resolve_labels(root: Path, labels: str) -> str:
     return labels
 
 
+def has_labels(root: Path, labels: str) -> bool:
+    """True when ``labels`` can score the dataset: FER+ needs its votes file, the folder labels always can."""
+    return labels != "ferplus" or (Path(root) / FERPLUS_FILE).is_file()
+
+
 def list_samples(root: Path, split: str, fmt: str = "auto", labels: str = "fer2013") -> list[Sample]:
     """Samples of ``split`` from a dataset in any supported layout.
 
@@ -356,7 +362,7 @@ def list_samples(root: Path, split: str, fmt: str = "auto", labels: str = "fer20
 
 
 def load_images(samples: Sequence[Sample], size: int = 48) -> np.ndarray:
-    """Decode ``samples`` as gray uint8 (n, size, size); other sizes are resized with INTER_AREA.
+    """Decode ``samples`` as gray uint8 (n, size, size): the central square, resized (:func:`square`).
 
     Raises:
         DatasetError: if an image cannot be decoded.
@@ -366,10 +372,24 @@ def load_images(samples: Sequence[Sample], size: int = 48) -> np.ndarray:
         img = cv2.imread(str(sample.path), cv2.IMREAD_GRAYSCALE)
         if img is None:
             raise DatasetError(f"cannot decode image {sample.path}; delete or replace it")
-        if img.shape != (size, size):
-            img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
-        out[i] = img
+        out[i] = square(img, size)
     return out
+
+
+def square(img: np.ndarray, size: int) -> np.ndarray:
+    """The central square of ``img`` (its shorter side), resized to ``size`` with INTER_AREA.
+
+    Face crops that are not square (SFEW's 143x181) keep the face's proportions: the crop a
+    detector-driven engine would see of the same face, never a squashed one.
+    """
+    h, w = img.shape[:2]
+    if h != w:
+        side = min(h, w)
+        y0, x0 = (h - side) // 2, (w - side) // 2
+        img = img[y0 : y0 + side, x0 : x0 + side]
+    if img.shape[:2] != (size, size):
+        img = cv2.resize(img, (size, size), interpolation=cv2.INTER_AREA)
+    return img
 
 
 @dataclass
@@ -429,3 +449,114 @@ def _cached_images(samples: Sequence[Sample], size: int, cache_dir: Path | None,
     np.savez(tmp, x=x)
     tmp.replace(cache)
     return x
+
+
+# ----------------------------------------------------------------------------- several sources
+
+
+@dataclass(frozen=True)
+class Source:
+    """One dataset of a multi-source run or evaluation: ``PATH[:key=value,...]`` on the command line.
+
+    Keys: ``labels`` (auto, ferplus, fer2013 — for folder datasets the folder names), ``fmt``,
+    ``weight`` (share of each training epoch drawn from it, relative to the other sources),
+    ``smoothing`` (of one-hot targets; FER+ votes are already soft), ``holdout`` (fraction of
+    its train split kept aside, stratified and seeded, to pick the checkpoint when it has no
+    validation split of its own), ``split`` (evaluation), ``detector`` (evaluation: go through
+    face detection) and ``name`` (how tables and cards call it; default the folder name).
+    """
+
+    path: Path
+    labels: str = "auto"
+    fmt: str = "auto"
+    weight: float = 1.0
+    smoothing: float = 0.1
+    holdout: float = 0.0
+    split: str = "test"
+    detector: str = ""
+    name: str = ""
+
+    @property
+    def title(self) -> str:
+        return self.name or self.path.name
+
+    def to_dict(self) -> dict[str, object]:
+        return {**dataclasses.asdict(self), "path": str(self.path)}
+
+
+SOURCE_KEYS = tuple(f.name for f in dataclasses.fields(Source) if f.name != "path")
+
+
+def parse_source(
+    spec: str | dict | Source, allowed: Sequence[str] = SOURCE_KEYS, defaults: dict[str, object] | None = None
+) -> Source:
+    """``PATH`` or ``PATH:key=value,key=value`` (or a recipe's dict) -> :class:`Source`.
+
+    ``defaults`` fill the keys the spec does not set (a command's own ``--split``, ``--labels``).
+
+    Raises:
+        DatasetError: for an unknown key or a value of the wrong kind, naming the spec.
+    """
+    if isinstance(spec, Source):
+        return spec
+    if isinstance(spec, dict):
+        fields = dict(spec)
+        path = fields.pop("path", fields.pop("data", None))
+        if path is None:
+            raise DatasetError(f"dataset entry {spec!r} has no 'path'")
+        text = str(spec)
+    else:
+        text = str(spec)
+        path, fields = text, {}
+        head, sep, tail = text.rpartition(":")
+        if sep and "=" in tail and head:
+            path = head
+            for item in filter(None, (t.strip() for t in tail.split(","))):
+                key, eq, value = item.partition("=")
+                if not eq:
+                    raise DatasetError(f"dataset {text!r}: expected key=value after ':', got {item!r}")
+                fields[key.strip()] = value.strip()
+    unknown = sorted(set(fields) - set(allowed))
+    fields = {**(defaults or {}), **fields}
+    if unknown:
+        raise DatasetError(f"dataset {text!r}: unknown option {', '.join(unknown)}; use {', '.join(allowed)}")
+    try:
+        kwargs = {k: float(v) if k in ("weight", "smoothing", "holdout") else str(v) for k, v in fields.items()}
+    except ValueError as exc:
+        raise DatasetError(f"dataset {text!r}: {exc}") from exc
+    source = Source(Path(path), **kwargs)
+    if source.weight <= 0 or not 0 <= source.holdout < 1 or not 0 <= source.smoothing < 1:
+        raise DatasetError(f"dataset {text!r}: weight must be > 0, holdout and smoothing in [0, 1)")
+    if source.labels not in ("auto", *LABEL_SETS):
+        raise DatasetError(f"dataset {text!r}: labels must be auto, {' or '.join(LABEL_SETS)}")
+    return source
+
+
+def holdout_split(y: np.ndarray, fraction: float, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Indices (train, held out) with ``fraction`` of every class held out, seeded."""
+    rng = np.random.default_rng(seed)
+    held: list[np.ndarray] = []
+    for label in np.unique(y):
+        idx = rng.permutation(np.flatnonzero(y == label))
+        held.append(idx[: int(round(fraction * len(idx)))])
+    out = np.sort(np.concatenate(held)) if held else np.zeros(0, np.int64)
+    keep = np.setdiff1d(np.arange(len(y)), out)
+    return keep, out
+
+
+def has_split(root: Path, split: str, fmt: str = "auto") -> bool:
+    """True when the dataset has its own ``split`` (never the whole of a flat folder tree).
+
+    FER2013 and RAF-DB always do; a folder dataset does when it has the split's folder
+    (``val``/``validation``/``valid``, ``test``, ``train``) — except ``train``, which a flat
+    tree of class folders is.
+    """
+    root = Path(root)
+    fmt = detect_format(root) if fmt == "auto" else fmt
+    if fmt in ("fer2013", "rafdb"):
+        return True
+    names = {"train": ("train", "training"), "val": ("val", "validation", "valid"), "test": ("test",)}
+    split = normalize_split(split)
+    if any((root / n).is_dir() for n in names[split]):
+        return True
+    return split == "train" and not any((root / n).is_dir() for ns in names.values() for n in ns)

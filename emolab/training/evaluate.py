@@ -29,6 +29,7 @@ from emolab.detection.base import Detection, FaceDetector
 from emolab.emotions import EMOTIONS
 from emolab.errors import DatasetError
 from emolab.training import datasets
+from emolab.training.calibration import expected_calibration_error
 
 log = logging.getLogger(__name__)
 
@@ -43,31 +44,40 @@ class EvalResult:
     n_images: int
     n_faces: int
     accuracy: float
+    #: Mean of the per-class recalls over the classes present: every emotion counts the same,
+    #: however rare (SFEW's 23 disgust faces weigh as much as its 82 neutral ones).
+    macro_recall: float
     precision: dict[str, float]
     recall: dict[str, float]
     support: dict[str, int]
     confusion: list[list[int]]
     ms_per_face: float
     detection_rate: float = 1.0
+    #: Expected calibration error of the probabilities (15 bins; see emolab.training.calibration).
+    ece: float = float("nan")
+    #: Which dataset (a name for tables; the folder name by default).
+    dataset: str = ""
     labels: tuple[str, ...] = EMOTIONS
     extra: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["labels"] = list(self.labels)
+        out["ece"] = None if np.isnan(self.ece) else self.ece  # JSON has no NaN
         return out
 
     def table(self) -> str:
         """A plain-text report: accuracy, per-class precision/recall and the confusion matrix."""
         lines = [
-            f"classifier {self.classifier} on {self.split} ({self.path} path): "
-            f"accuracy {self.accuracy:.4f} over {self.n_faces} faces"
+            f"classifier {self.classifier} on {self.dataset + ' ' if self.dataset else ''}{self.split} "
+            f"({self.path} path): accuracy {self.accuracy:.4f}, macro recall {self.macro_recall:.4f} "
+            f"over {self.n_faces} faces"
             + (
                 f" (faces found in {self.detection_rate:.1%} of {self.n_images} images)"
                 if self.path == "detect"
                 else ""
             ),
-            f"{self.ms_per_face:.2f} ms per face",
+            f"{self.ms_per_face:.2f} ms per face, expected calibration error {self.ece:.3f}",
             f"{'class':<10}{'precision':>10}{'recall':>10}{'support':>9}",
         ]
         for name in self.labels:
@@ -89,8 +99,10 @@ def metrics(y_true: np.ndarray, y_pred: np.ndarray, n_classes: int = len(EMOTION
         precision = np.where(cm.sum(0) > 0, tp / cm.sum(0), 0.0)
         recall = np.where(cm.sum(1) > 0, tp / cm.sum(1), 0.0)
     names = EMOTIONS[:n_classes]
+    present = cm.sum(1) > 0
     return {
         "accuracy": float(tp.sum() / max(1, len(y_true))),
+        "macro_recall": round(float(recall[present].mean()), 4) if present.any() else 0.0,
         "precision": {n: round(float(p), 4) for n, p in zip(names, precision)},
         "recall": {n: round(float(r), 4) for n, r in zip(names, recall)},
         "support": {n: int(s) for n, s in zip(names, cm.sum(1))},
@@ -220,18 +232,19 @@ def evaluate_arrays(
         upscale: side the image was upscaled to for detection (see :func:`as_frame`).
         pad: border added around it, as a fraction of its side.
     """
-    preds, kept, times = [], [], []
+    probs_all, kept, times = [], [], []
     card_input = dict(classifier.card.input) if getattr(classifier, "card", None) else {}
     for i, frame, face in framed_faces(images, card_input, faces, upscale, pad):
         t0 = time.perf_counter()
         probs = classifier.predict(frame, [face])
         times.append(time.perf_counter() - t0)
-        preds.append(int(np.argmax(probs[0])))
+        probs_all.append(probs[0])  # predict() returns canonical order
         kept.append(i)
     if not kept:
         raise DatasetError("no face was found in any image; cannot measure the detection path")
     y_true = np.asarray(labels)[kept]
-    m = metrics(y_true, np.asarray(preds))
+    probs_arr = np.asarray(probs_all)
+    m = metrics(y_true, probs_arr.argmax(1))
     warm = times[min(5, len(times) - 1) :]  # the first calls pay one-off allocation costs
     return EvalResult(
         classifier=classifier.card.name if getattr(classifier, "card", None) else type(classifier).__name__,
@@ -241,6 +254,7 @@ def evaluate_arrays(
         n_faces=len(kept),
         ms_per_face=round(1000 * float(np.mean(warm)), 3),
         detection_rate=round(len(kept) / max(1, len(images)), 4),
+        ece=round(expected_calibration_error(probs_arr, y_true), 4),
         **m,
     )
 
@@ -256,6 +270,7 @@ def evaluate_dataset(
     pad: float = 0.5,
     seed: int = 0,
     labels: str = "fer2013",
+    name: str = "",
 ) -> EvalResult:
     """Evaluate ``classifier`` on ``split`` of the dataset at ``data``.
 
@@ -271,6 +286,7 @@ def evaluate_dataset(
         seed: seed of the ``limit`` subset.
         labels: ``fer2013`` (the dataset's labels) or ``ferplus`` (the FER+ crowd majority; images
             without one are left out, see :func:`emolab.training.datasets.ferplus_majority`).
+        name: the dataset's name in tables (default: its folder name).
 
     Raises:
         DatasetError: for a missing or malformed dataset.
@@ -283,6 +299,7 @@ def evaluate_dataset(
     y = np.array([s.label for s in samples], dtype=np.int64)
     faces = detect_faces(images, detector, upscale, pad) if detector is not None else None
     result = evaluate_arrays(classifier, images, y, datasets.normalize_split(split), faces, upscale, pad)
+    result.dataset = name or Path(data).name
     result.extra["data"] = str(data)
     result.extra["labels"] = labels
     if detector is not None:
@@ -294,7 +311,7 @@ def _native_size(path: Path) -> int:
     img = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
     if img is None:
         raise DatasetError(f"cannot decode image {path}; delete or replace it")
-    return int(max(img.shape[:2]))
+    return int(min(img.shape[:2]))  # the central square, at its own resolution (see datasets.square)
 
 
 def write_json(result: EvalResult, path: Path) -> None:
@@ -302,3 +319,32 @@ def write_json(result: EvalResult, path: Path) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(json.dumps(result.to_dict(), indent=2) + "\n", encoding="utf-8")
+
+
+def cross_domain_table(results: Sequence[EvalResult]) -> str:
+    """One line per dataset: images, faces, accuracy, macro recall, ECE, ms per face, per-class recall."""
+    head = (
+        f"{'dataset':<22}{'split':<6}{'path':<7}{'images':>7}{'faces':>7}{'acc':>7}{'macro':>7}{'ECE':>7}"
+        f"{'ms':>6}  " + " ".join(f"{n[:5]:>5}" for n in EMOTIONS)
+    )
+    lines = [head, "-" * len(head)]
+    for r in results:
+        recall = " ".join(f"{r.recall[n]:>5.2f}" if r.support[n] else f"{'-':>5}" for n in EMOTIONS)
+        lines.append(
+            f"{(r.dataset or '?')[:21]:<22}{r.split:<6}{r.path:<7}{r.n_images:>7d}{r.n_faces:>7d}"
+            f"{r.accuracy:>7.1%}{r.macro_recall:>7.1%}{r.ece:>7.3f}{r.ms_per_face:>6.2f}  {recall}"
+        )
+    lines.append(
+        "acc: accuracy; macro: mean per-class recall; ECE: expected calibration error; ms: per face, one thread"
+    )
+    return "\n".join(lines)
+
+
+def write_results_json(results: Sequence[EvalResult], classifier: str, path: Path) -> None:
+    """``{"classifier", "results": [one EvalResult per dataset]}`` (what ``emolab evaluate --json`` writes)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"classifier": classifier, "results": [r.to_dict() for r in results]}
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)

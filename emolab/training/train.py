@@ -28,7 +28,7 @@ import math
 import os
 import random
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +57,9 @@ class TrainConfig:
 
     data: str
     fmt: str = "auto"
+    #: Several datasets at once (:class:`~emolab.training.datasets.Source` as dicts). Empty: the
+    #: one dataset ``data`` with ``labels``/``fmt``/``label_smoothing``.
+    sources: list[dict[str, Any]] = field(default_factory=list)
     #: ``ferplus``: soft targets from FER+ crowd votes (FER2013 only); ``fer2013``: folder labels.
     labels: str = "fer2013"
     arch: str = "cnn"
@@ -83,6 +86,9 @@ class TrainConfig:
     dropout: float = 0.5
     #: Network input side; the CNN reads the central ``crop_fraction`` of a FER2013 image.
     size: int = 48
+    #: Network input colour. The CNN trains on grey: FER2013 and muxspace are grey, and grey
+    #: input makes a room's lighting and a webcam's white balance matter less.
+    color: str = "gray"
     crop_fraction: float = 1.0
     #: Runtime crop: a detector's box grown by this fraction of its side (see the model card).
     #: Chosen on the validation split with ``benchmarks/fer_eval.py tune``.
@@ -94,6 +100,9 @@ class TrainConfig:
     max_rotation_deg: float = 15.0
     max_shift: float = 0.1
     erase_p: float = 0.5
+    #: Probability per image of the domain-shift augmentation: gamma, contrast and brightness,
+    #: downscale-and-blur (a webcam's far face) and sensor noise (see :func:`domain_shift`).
+    domain_aug: float = 0.0
     max_train_samples: int = 0  # 0 = all (tests use a few)
     #: Start from these weights (a state dict), with a fresh optimiser and schedule.
     init: str | None = None
@@ -124,7 +133,7 @@ class TrainConfig:
             "dropout": self.dropout,
             "num_classes": 7,
             "size": self.size,
-            "color": "gray",
+            "color": self.color,
             "crop_fraction": self.crop_fraction,
             "crop_margin": self.crop_margin,
             "normalize": "per_image",
@@ -194,9 +203,41 @@ def augment(images: torch.Tensor, spec: dict[str, Any], cfg: TrainConfig, gen: t
     shift = (torch.rand(n, 2, generator=gen) * 2 - 1) * cfg.max_shift * 2  # grid spans [-1, 1]
     flip = torch.rand(n, generator=gen) < 0.5
     x = views(images, spec, _affine(n, cfg.crop_fraction, scale, angle, shift, flip).to(images.device))
+    if cfg.domain_aug > 0:
+        x = domain_shift(x, cfg.domain_aug, gen, spec.get("normalize") == "per_image")
     if cfg.erase_p > 0:
         x = random_erase(x, cfg.erase_p, gen)
     return x
+
+
+def domain_shift(x: torch.Tensor, p: float, gen: torch.Generator, per_image: bool = True) -> torch.Tensor:
+    """Photometric and resolution shift on normalised input (n, c, h, w), each image with probability ``p``.
+
+    Film and webcam faces differ from FER2013's in tone curve, contrast and sharpness, not in
+    what an emotion looks like: a random gamma (0.6-1.6) and contrast (0.6-1.4), a downscale to
+    35-100% of the side and back (blur of a small, far face), and Gaussian noise. The tone curve
+    works on each image's own [0, 1] range; the result is standardised again (``per_image``, as
+    the engine normalises) or put back into the image's original range.
+    """
+    n, c, h, w = x.shape
+    chosen = (torch.rand(n, generator=gen) < p).to(x.device)
+    lo = x.amin(dim=(1, 2, 3), keepdim=True)
+    hi = x.amax(dim=(1, 2, 3), keepdim=True)
+    unit = (x - lo) / (hi - lo).clamp_min(1e-3)
+    gamma = torch.exp((torch.rand(n, generator=gen) * 2 - 1) * math.log(1.6)).view(n, 1, 1, 1).to(x.device)
+    contrast = (0.6 + 0.8 * torch.rand(n, generator=gen)).view(n, 1, 1, 1).to(x.device)
+    unit = unit.clamp(0, 1).pow(gamma)
+    unit = ((unit - 0.5) * contrast + 0.5).clamp(0, 1)
+    side = int(max(8, round(h * (0.35 + 0.65 * float(torch.rand(1, generator=gen))))))
+    small = F.interpolate(unit, size=(side, side), mode="area")
+    unit = F.interpolate(small, size=(h, w), mode="bilinear", align_corners=False)
+    unit = unit + torch.randn(unit.shape, generator=gen).to(x.device) * 0.02
+    if per_image:
+        shifted = unit - unit.mean(dim=(1, 2, 3), keepdim=True)
+        shifted = shifted / shifted.flatten(1).std(dim=1).view(n, 1, 1, 1).clamp_min(1e-3)
+    else:
+        shifted = unit * (hi - lo) + lo
+    return torch.where(chosen.view(n, 1, 1, 1), shifted.to(x.dtype), x)
 
 
 def random_erase(x: torch.Tensor, p: float, gen: torch.Generator) -> torch.Tensor:
@@ -355,6 +396,32 @@ def _describe_cnn(cfg: TrainConfig, n_params: int) -> str:
     )
 
 
+#: The terms of datasets emolab has been trained on, by folder name, for the model card.
+DATASET_TERMS = {
+    "fer2013": "FER2013 (ICML 2013 representation-learning challenge images; research use)",
+    "sfew": "SFEW 2.0 (Dhall et al.; academic research use under its authors' end-user licence)",
+    "muxspace": ("muxspace/facial_expressions (labels Apache-2.0; the photographs are LFW's, under LFW's terms)"),
+}
+
+
+def _sources_card(cfg: TrainConfig) -> tuple[str, str]:
+    """The card's ``training_data`` and the data part of its ``license`` for a multi-source run."""
+    parts, terms = [], []
+    for s in sources_of(cfg):
+        how = f"{datasets.resolve_labels(s.path, s.labels)} labels, weight {s.weight:g}"
+        if s.holdout:
+            how += f", {s.holdout:.0%} of train held out to pick the checkpoint"
+        parts.append(f"{portable_path(s.path)} ({how})")
+        terms.append(DATASET_TERMS.get(s.path.name.lower(), f"{s.path.name} (check its terms before shipping)"))
+        if datasets.resolve_labels(s.path, s.labels) == "ferplus":
+            terms.append("the FER+ crowd labels (Microsoft FERPlus, MIT licence)")
+    data = (
+        "several sources at once, each epoch drawn from them by weight: " + "; ".join(parts) + ". The checkpoint "
+        "is the best mean of the sources' validation accuracies; test splits are measured once at the end."
+    )
+    return data, "Trained on " + ", ".join(terms) + ": check that your use fits those terms."
+
+
 def make_card(cfg: TrainConfig, export: Path, metrics: dict[str, Any]) -> dict[str, Any]:
     """The model card written beside exported weights (no absolute paths: see :func:`portable_path`)."""
     spec = cfg.input_spec()
@@ -380,7 +447,22 @@ def make_card(cfg: TrainConfig, export: Path, metrics: dict[str, Any]) -> dict[s
     training = {k: (list(v) if isinstance(v, tuple) else v) for k, v in dataclasses.asdict(cfg).items()}
     for key in ("data", "out", "export", "init", "cache_dir", "pretrained"):
         training[key] = portable_path(training.get(key))
+    training["sources"] = (
+        [{**s.to_dict(), "path": portable_path(s.path)} for s in sources_of(cfg)] if cfg.sources else []
+    )
     onnx_file = export.with_suffix(".onnx").name
+    license_text = (
+        "Weights: emolab, AGPL-3.0-or-later. Trained on FER2013 images (ICML 2013 representation-learning "
+        "challenge, research use: check that your use fits those terms)"
+        + (" with the FER+ crowd labels (Microsoft FERPlus, MIT licence)." if cfg.labels == "ferplus" else ".")
+    )
+    training_data = (
+        f"{portable_path(cfg.data)} (format {cfg.fmt}, {cfg.labels} labels): the train split for the weights, "
+        f"the validation split for the checkpoint, the test split measured once at the end; {labels}."
+    )
+    if cfg.sources:
+        training_data, data_terms = _sources_card(cfg)
+        license_text = "Weights: emolab, AGPL-3.0-or-later. " + data_terms
     return {
         "name": "emolab-fer-cnn" if cfg.arch == "cnn" else "emolab-fer-inception",
         "task": "classifier",
@@ -389,15 +471,8 @@ def make_card(cfg: TrainConfig, export: Path, metrics: dict[str, Any]) -> dict[s
         "alternate_files": [export.name],
         "labels": list(EMOTIONS),
         "input": spec,
-        "license": (
-            "Weights: emolab, AGPL-3.0-or-later. Trained on FER2013 images (ICML 2013 representation-learning "
-            "challenge, research use: check that your use fits those terms)"
-            + (" with the FER+ crowd labels (Microsoft FERPlus, MIT licence)." if cfg.labels == "ferplus" else ".")
-        ),
-        "training_data": (
-            f"{portable_path(cfg.data)} (format {cfg.fmt}, {cfg.labels} labels): the train split for the weights, "
-            f"the validation split for the checkpoint, the test split measured once at the end; {labels}."
-        ),
+        "license": license_text,
+        "training_data": training_data,
         "description": arch,
         "metrics": metrics,
         "date": dt.date.today().isoformat(),
@@ -427,7 +502,11 @@ def export_model(model: nn.Module, cfg: TrainConfig, export: Path, metrics: dict
         clean, int(spec["size"]), 1 if spec.get("color", "gray") == "gray" else 3, export.with_suffix(".onnx")
     )
     atomic_write_json(make_card(cfg, export, metrics), export.with_suffix(".json"))
-    log.info("exported %s (%s)", export, ", ".join(f"{k}={v}" for k, v in metrics.items() if not isinstance(v, dict)))
+    log.info(
+        "exported %s (%s)",
+        export,
+        ", ".join(f"{k}={v}" for k, v in metrics.items() if isinstance(v, (int, float, str))),
+    )
 
 
 def per_class_recall(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]:
@@ -444,6 +523,58 @@ def per_class_recall(y_true: np.ndarray, y_pred: np.ndarray) -> dict[str, float]
 def load_data(cfg: TrainConfig, split: str) -> datasets.Split:
     cache = Path(cfg.cache_dir) if cfg.cache_dir else Path(cfg.out) / "cache"
     return datasets.load_split(Path(cfg.data), split, cfg.fmt, SOURCE_SIZE, cache, cfg.labels)
+
+
+def sources_of(cfg: TrainConfig) -> list[datasets.Source]:
+    """The run's datasets: ``cfg.sources``, or the single ``cfg.data``."""
+    if cfg.sources:
+        return [datasets.parse_source(s) for s in cfg.sources]
+    return [datasets.Source(Path(cfg.data), labels=cfg.labels, fmt=cfg.fmt, smoothing=cfg.label_smoothing)]
+
+
+@dataclass
+class SourceData:
+    """One source in memory: training images and targets, and the split that scores it (or None)."""
+
+    source: datasets.Source
+    labels: str
+    train: datasets.Split
+    val: datasets.Split | None
+
+
+def load_source(cfg: TrainConfig, source: datasets.Source) -> SourceData:
+    """A source's training targets and its validation split: its own, or a held-out slice of train."""
+    cache = Path(cfg.cache_dir) if cfg.cache_dir else Path(cfg.out) / "cache"
+    labels = datasets.resolve_labels(source.path, source.labels)
+    raw = datasets.load_split(source.path, "train", source.fmt, SOURCE_SIZE, cache, labels)
+    val = None
+    if source.holdout > 0:
+        keep, held = datasets.holdout_split(raw.y, source.holdout, cfg.seed)
+        raw, val = raw.subset(keep), scored(raw.subset(held))
+    elif datasets.has_split(source.path, "val", source.fmt):
+        val = scored(datasets.load_split(source.path, "val", source.fmt, SOURCE_SIZE, cache, labels))
+    return SourceData(source, labels, training_targets(raw, labels, source.smoothing), val)
+
+
+def epoch_order(sizes: list[int], weights: list[float], gen: torch.Generator) -> torch.Tensor:
+    """One epoch's indices into the concatenated sources, shuffled.
+
+    An epoch is as long as all sources together; source ``i`` fills ``weights[i] / sum`` of it,
+    repeating (a small source) or subsampling (a large one) its own random permutations.
+    """
+    total = sum(sizes)
+    if len(sizes) == 1:
+        return torch.randperm(total, generator=gen)
+    parts, start = [], 0
+    share = torch.tensor(weights, dtype=torch.float64) / sum(weights)
+    for size, w in zip(sizes, share.tolist()):
+        want = int(round(w * total))
+        reps = -(-want // size)
+        idx = torch.cat([torch.randperm(size, generator=gen) for _ in range(reps)])[:want]
+        parts.append(idx + start)
+        start += size
+    order = torch.cat(parts)
+    return order[torch.randperm(len(order), generator=gen)]
 
 
 def scored(split: datasets.Split) -> datasets.Split:
@@ -470,18 +601,41 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     out.mkdir(parents=True, exist_ok=True)
     export = Path(cfg.export) if cfg.export else None
 
-    train_split = training_targets(load_data(cfg, "train"), cfg.labels, cfg.label_smoothing)
-    try:
-        val = scored(load_data(cfg, "val"))
-    except DatasetError as exc:
-        raise DatasetError(f"{exc}. Training needs a validation split to pick the checkpoint") from exc
+    loaded = [load_source(cfg, s) for s in sources_of(cfg)]
     if cfg.max_train_samples:
-        keep = np.random.default_rng(cfg.seed).permutation(len(train_split.y))[: cfg.max_train_samples]
-        train_split = train_split.subset(keep)
-    log.info(
-        "train %d images, validation %d images, %s labels, on %s", len(train_split.y), len(val.y), cfg.labels, device
+        for d in loaded:
+            keep = np.random.default_rng(cfg.seed).permutation(len(d.train.y))[: cfg.max_train_samples]
+            d.train = d.train.subset(keep)
+    vals = [(d.source.title, d.val) for d in loaded if d.val is not None and len(d.val.y)]
+    if not vals:
+        raise DatasetError(
+            "no validation split to pick the checkpoint: give a dataset with one (FER2013's PublicTest, a "
+            "val/ folder) or hold out part of a training set (holdout=0.15)"
+        )
+    train_split = datasets.Split(
+        np.concatenate([d.train.x for d in loaded]),
+        np.concatenate([d.train.y for d in loaded]),
+        np.concatenate([d.train.soft for d in loaded]),
+        np.concatenate([d.train.trainable for d in loaded]),
     )
+    sizes = [len(d.train.y) for d in loaded]
+    weights = [d.source.weight for d in loaded]
+    for d in loaded:
+        log.info(
+            "source %s (%s labels, weight %g): train %d images, validation %s",
+            d.source.title,
+            d.labels,
+            d.source.weight,
+            len(d.train.y),
+            len(d.val.y) if d.val is not None else "none",
+        )
+    log.info("train %d images from %d source(s), on %s", len(train_split.y), len(loaded), device)
 
+    if cfg.arch == "cnn" and cfg.color != "gray":
+        raise ModelError(
+            f"color {cfg.color!r}: the CNN trains on grey input only (its sources FER2013 and muxspace are grey); "
+            "use color gray, or arch inception-resnet for colour"
+        )
     spec = cfg.input_spec()
     model = build_model(cfg)
     if cfg.init and not resume:
@@ -531,7 +685,7 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     while progress() < 1.0 and (cfg.time_budget_min > 0 or state["epoch"] < cfg.epochs):
         epoch = state["epoch"]
         gen = torch.Generator().manual_seed(cfg.seed * 1000 + epoch)
-        order = torch.randperm(len(train_split.y), generator=gen).to(device)
+        order = epoch_order(sizes, weights, gen).to(device)
         model.train()
         t0 = time.perf_counter()
         loss_sum, correct, seen = 0.0, 0, 0
@@ -559,24 +713,29 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
             t0 = time.perf_counter()
             bar.set_postfix(loss=f"{loss_sum / seen:.3f}", lr=f"{lr:.4f}")
         bar.close()
-        val_pred = predict_sources(model, val.x, spec, autocast=use_bf16).argmax(1)
-        val_acc = float((val_pred == val.y).mean())
+        # The checkpoint score: the mean accuracy over the sources' validation splits, so no
+        # domain is traded away for the largest one.
+        val_preds = {name: predict_sources(model, v.x, spec, autocast=use_bf16).argmax(1) for name, v in vals}
+        val_accs = {name: round(float((val_preds[name] == v.y).mean()), 4) for name, v in vals}
+        val_acc = float(np.mean(list(val_accs.values())))
         state["epoch"] += 1
         record = {
             "epoch": state["epoch"],
             "loss": round(loss_sum / max(1, seen), 4),
             "train_acc": round(correct / max(1, seen), 4),
             "val_acc": round(val_acc, 4),
+            **({"val_acc_by_source": val_accs} if len(vals) > 1 else {}),
             "lr": round(lr_at(min(progress(), 1.0)), 5),
             "elapsed_min": round(state["elapsed"] / 60, 2),
         }
         state["history"].append(record)
         log.info(
-            "epoch %d: loss %.4f, train acc %.4f, val acc %.4f, %.1f min",
+            "epoch %d: loss %.4f, train acc %.4f, val acc %.4f%s, %.1f min",
             record["epoch"],
             record["loss"],
             record["train_acc"],
             val_acc,
+            f" ({', '.join(f'{k} {v:.4f}' for k, v in val_accs.items())})" if len(vals) > 1 else "",
             record["elapsed_min"],
         )
         if val_acc > state["best_acc"]:
@@ -591,7 +750,8 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
                     export,
                     {
                         "val_accuracy": round(val_acc, 4),
-                        "val_recall": per_class_recall(val.y, val_pred),
+                        **({"val_accuracy_by_source": val_accs} if len(vals) > 1 else {}),
+                        "val_recall": per_class_recall(vals[0][1].y, val_preds[vals[0][0]]),
                         "epoch": state["epoch"],
                         "training_minutes": round(state["elapsed"] / 60, 1),
                         "status": "training in progress (best epoch so far by validation accuracy)",
@@ -627,7 +787,11 @@ def finish(cfg: TrainConfig, state: dict[str, Any]) -> dict[str, Any]:
         "epochs_run": state["epoch"],
         "training_minutes": round(state["elapsed"] / 60, 1),
     }
-    label_sets = [cfg.labels] + [other for other in datasets.LABEL_SETS if other != cfg.labels]
+    if cfg.sources:
+        metrics.update(_measure_sources(cfg, model, spec, state))
+        label_sets = []
+    else:
+        label_sets = [cfg.labels] + [other for other in datasets.LABEL_SETS if other != cfg.labels]
     for split in ("val", "test"):  # test: measured once, on the already-selected checkpoint
         for labels in label_sets:
             try:
@@ -646,6 +810,44 @@ def finish(cfg: TrainConfig, state: dict[str, Any]) -> dict[str, Any]:
     if cfg.export:
         export_model(model, cfg, Path(cfg.export), metrics)
     atomic_write_json(metrics, out / "final_metrics.json")
+    return metrics
+
+
+def _measure_sources(cfg: TrainConfig, model: nn.Module, spec: dict[str, Any], state: dict[str, Any]) -> dict[str, Any]:
+    """Per source: accuracy on the split that picked the checkpoint and, once, on its own test split.
+
+    A source without a test split of its own (a held-out slice is validation, not test) reports
+    validation only; FER2013 sources report both label sets.
+    """
+    metrics: dict[str, Any] = {"sources": [s.title for s in sources_of(cfg)]}
+    val_scores = []
+    for source in sources_of(cfg):
+        d = load_source(cfg, source)
+        name = source.title
+        if d.val is not None and len(d.val.y):
+            pred = predict_sources(model, d.val.x, spec).argmax(1)
+            val_scores.append(float((pred == d.val.y).mean()))
+            metrics[f"val_accuracy_{name}"] = round(val_scores[-1], 4)
+            metrics[f"val_recall_{name}"] = per_class_recall(d.val.y, pred)
+        if not datasets.has_split(source.path, "test", source.fmt):
+            continue
+        fer = datasets.detect_format(source.path) == "fer2013"
+        # FER2013 images have two label sets when the votes file is there: report both.
+        other = [x for x in datasets.LABEL_SETS if x != d.labels and datasets.has_labels(source.path, x)] if fer else []
+        for labels in [d.labels, *other]:
+            cache = Path(cfg.cache_dir) if cfg.cache_dir else Path(cfg.out) / "cache"
+            test = scored(datasets.load_split(source.path, "test", source.fmt, SOURCE_SIZE, cache, labels))
+            pred = predict_sources(model, test.x, spec).argmax(1)
+            key = f"{name}_{labels}" if fer else name
+            metrics[f"test_accuracy_{key}"] = round(float((pred == test.y).mean()), 4)
+            metrics[f"test_recall_{key}"] = per_class_recall(test.y, pred)
+            log.info(
+                "selected epoch %s: test accuracy %.4f on %s",
+                state.get("best_epoch"),
+                metrics[f"test_accuracy_{key}"],
+                key,
+            )
+    metrics["val_accuracy"] = round(float(np.mean(val_scores)), 4) if val_scores else None
     return metrics
 
 
