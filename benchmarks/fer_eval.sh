@@ -8,10 +8,10 @@ set -euo pipefail
 RUN=${RUN:-/work/runs/ms}           # checkpoints, outside the repository
 EVAL=${EVAL:-/work/runs/fer_eval}   # detector cache and result JSON/PNG
 
-# 0. emolab 0.1's weights (FER+ only) were trained with:
+# 0. The starting point: emolab 0.1's weights (FER+ only), trained with
 #    emolab train --data ../shared/data/fer2013 --labels ferplus --time-budget 140 --threads 2 --seed 0
-#    and are the starting point of the recipe below (kept in git history, models/emolab_fer_cnn.pt
-#    at commit 4fef0f9).
+#    and kept in git history (models/emolab_fer_cnn.pt at commit 4fef0f9).
+mkdir -p runs && git show 4fef0f9:models/emolab_fer_cnn.pt > runs/emolab_fer_cnn_0.1.pt
 
 # 1. Fine-tune on three sources at once (recipes/multisource.json: weights, label kinds, hold-out,
 #    learning rate, a 45-minute budget). --resume continues an interrupted run from $RUN/last.pt.

@@ -242,3 +242,25 @@ def test_calibration_error_and_temperature_on_known_cases() -> None:
     assert expected_calibration_error(softmax_t(3 * true_logits, t), labels) < expected_calibration_error(
         softmax_t(3 * true_logits), labels
     )
+
+
+def test_the_engine_applies_the_cards_temperature(three_sources: dict, tmp_path: Path) -> None:
+    """A calibrated card softens (T > 1) the probabilities the curves plot, never the chosen emotion."""
+    import dataclasses
+
+    from emolab.classification.fer_cnn import FerCnnClassifier
+    from emolab.detection.base import Detection
+    from emolab.modelcards import load_card
+
+    card = load_card(three_sources["base"] / "export" / "ms.json")
+    frame = np.full((100, 100, 3), 80, np.uint8)
+    frame[20:68, 20:68] = _face(3, 7)[..., None]
+    face = [Detection(box=(20.0, 20.0, 68.0, 68.0), score=0.9)]
+    plain = FerCnnClassifier(card)
+    warm = FerCnnClassifier(dataclasses.replace(card, input={**card.input, "temperature": 2.0}))
+    logits = plain.logits(plain.crops(frame, face))
+    np.testing.assert_allclose(warm.predict(frame, face), softmax_t(logits, 2.0), atol=1e-5)
+    assert warm.predict(frame, face).argmax() == plain.predict(frame, face).argmax()
+    assert warm.predict(frame, face).max() < plain.predict(frame, face).max()
+    with pytest.raises(ModelError, match="temperature must be > 0"):
+        FerCnnClassifier(dataclasses.replace(card, input={**card.input, "temperature": 0}))

@@ -160,15 +160,17 @@ def run(args: argparse.Namespace) -> int:
         specs = args.data or recipe["sources"]
         if not specs:
             raise DatasetError("no dataset: give --data PATH (repeat it for several) or --recipe FILE")
-        sources = [parse_source(d) for d in specs]
+        # --labels and --format are the defaults of every source that does not set its own.
+        sources = [parse_source(d, defaults={"labels": args.labels, "fmt": args.fmt}) for d in specs]
         several = len(sources) > 1 or any(isinstance(d, dict) or ":" in str(d) and "=" in str(d) for d in specs)
         first = sources[0]
         settings = dict(recipe["train"])
         for dest, key in _RECIPE_OPTIONS.items():
             if getattr(args, dest) is not None:
                 settings[key] = getattr(args, dest)
-        if "widths" in settings:
-            settings["widths"] = tuple(settings["widths"])
+        for key in ("widths", "stage_dropout", "scale_range"):  # JSON lists, tuples in the config
+            if key in settings:
+                settings[key] = tuple(settings[key])
         if settings.get("init"):
             settings["init"] = str(settings["init"])
         cfg = TrainConfig(

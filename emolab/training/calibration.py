@@ -39,15 +39,21 @@ def softmax_t(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
     return e / e.sum(1, keepdims=True)
 
 
-def nll(logits: np.ndarray, y: np.ndarray, temperature: float = 1.0) -> float:
-    """Mean negative log-likelihood of the true classes at ``temperature``."""
+def nll(logits: np.ndarray, y: np.ndarray, temperature: float = 1.0, weights: np.ndarray | None = None) -> float:
+    """Mean (or ``weights``-weighted mean) negative log-likelihood of the true classes at ``temperature``."""
     p = softmax_t(logits, temperature)
-    return float(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)).mean())
+    return float(np.average(-np.log(np.clip(p[np.arange(len(y)), y], 1e-12, None)), weights=weights))
 
 
-def fit_temperature(logits: np.ndarray, y: np.ndarray, lo: float = 0.25, hi: float = 8.0) -> float:
-    """The temperature in [lo, hi] that minimises the validation NLL (log-spaced grid, then refined)."""
+def fit_temperature(
+    logits: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None, lo: float = 0.25, hi: float = 8.0
+) -> float:
+    """The temperature in [lo, hi] that minimises the validation NLL (log-spaced grid, then refined).
+
+    ``weights`` per face let validation sets of different sizes count the same (one domain
+    must not set the temperature for all).
+    """
     grid = np.exp(np.linspace(np.log(lo), np.log(hi), 81))
-    best = min(grid, key=lambda t: nll(logits, y, t))
+    best = min(grid, key=lambda t: nll(logits, y, t, weights))
     fine = np.exp(np.linspace(np.log(best) - 0.05, np.log(best) + 0.05, 41))
-    return round(float(min(fine, key=lambda t: nll(logits, y, t))), 3)
+    return round(float(min(fine, key=lambda t: nll(logits, y, t, weights))), 3)
