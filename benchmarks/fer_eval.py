@@ -388,7 +388,8 @@ def main() -> None:
         "--crop-on",
         default="fer",
         choices=("fer", "both"),
-        help="tune: choose the crop on FER+ PublicTest's detection path (default) or on its mean with the SFEW hold-out's",
+        help="tune: choose the crop on FER+ PublicTest's detection path (default) or on its mean with the "
+        "SFEW hold-out's",
     )
     args = p.parse_args()
     {"detect": cmd_detect, "tune": cmd_tune, "calibrate": cmd_calibrate, "final": cmd_final}[args.step](args)
