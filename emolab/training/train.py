@@ -594,6 +594,11 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
     """
     from tqdm import tqdm
 
+    if cfg.arch == "cnn" and cfg.color != "gray":
+        raise ModelError(
+            f"color {cfg.color!r}: the CNN trains on grey input only (its sources FER2013 and muxspace are grey); "
+            "use color gray, or arch inception-resnet for colour"
+        )
     torch.set_num_threads(max(1, cfg.threads))
     seed_everything(cfg.seed)
     device = resolve_device(cfg.device)
@@ -631,11 +636,6 @@ def train(cfg: TrainConfig, resume: bool = False) -> dict[str, Any]:
         )
     log.info("train %d images from %d source(s), on %s", len(train_split.y), len(loaded), device)
 
-    if cfg.arch == "cnn" and cfg.color != "gray":
-        raise ModelError(
-            f"color {cfg.color!r}: the CNN trains on grey input only (its sources FER2013 and muxspace are grey); "
-            "use color gray, or arch inception-resnet for colour"
-        )
     spec = cfg.input_spec()
     model = build_model(cfg)
     if cfg.init and not resume:
@@ -834,8 +834,8 @@ def _measure_sources(cfg: TrainConfig, model: nn.Module, spec: dict[str, Any], s
         fer = datasets.detect_format(source.path) == "fer2013"
         # FER2013 images have two label sets when the votes file is there: report both.
         other = [x for x in datasets.LABEL_SETS if x != d.labels and datasets.has_labels(source.path, x)] if fer else []
+        cache = Path(cfg.cache_dir) if cfg.cache_dir else Path(cfg.out) / "cache"
         for labels in [d.labels, *other]:
-            cache = Path(cfg.cache_dir) if cfg.cache_dir else Path(cfg.out) / "cache"
             test = scored(datasets.load_split(source.path, "test", source.fmt, SOURCE_SIZE, cache, labels))
             pred = predict_sources(model, test.x, spec).argmax(1)
             key = f"{name}_{labels}" if fer else name
