@@ -264,3 +264,18 @@ def test_the_engine_applies_the_cards_temperature(three_sources: dict, tmp_path:
     assert warm.predict(frame, face).max() < plain.predict(frame, face).max()
     with pytest.raises(ModelError, match="temperature must be > 0"):
         FerCnnClassifier(dataclasses.replace(card, input={**card.input, "temperature": 0}))
+
+
+def test_a_multi_source_run_resumes_from_its_folder(three_sources: dict, tmp_path: Path, capsys) -> None:
+    """--resume takes the sources from the checkpoint; --data, when given, must name as many (moved) folders."""
+    import shutil
+
+    run = tmp_path / "run"
+    shutil.copytree(three_sources["base"] / "run", run)
+    argv = ["train", "--resume", "--out", str(run), "--threads", "1"]
+    assert main([*argv, "--data", str(three_sources["fer"])]) == 2
+    assert "the run has 3 sources, --data gives 1" in capsys.readouterr().err
+    assert main(argv) == 0
+    card = json.loads((run / "export" / "emolab_fer_cnn.json").read_text())
+    assert [s["name"] for s in card["training"]["sources"]] == ["FER", "film", ""]
+    assert json.loads((run / "final_metrics.json").read_text())["epochs_run"] == 2
