@@ -66,14 +66,14 @@ def run(args: argparse.Namespace) -> int:
     require_packages("'emolab evaluate'", "emolab.training", "matplotlib")
     from emolab.classification import create_classifier
     from emolab.outputs import check_writable
-    from emolab.training.datasets import parse_source, resolve_labels
+    from emolab.training.datasets import EVAL_KEYS, parse_source, resolve_labels
     from emolab.training.evaluate import cross_domain_table, evaluate_dataset, save_confusion_png, write_results_json
 
     for out in (args.json, args.png):
         if out is not None:  # before minutes of measuring, not after
             check_writable(out.parent, "the evaluation results", "choose another path with --json/--png")
     defaults = {"split": args.split, "labels": args.labels, "fmt": args.fmt, "detector": args.detector or ""}
-    sources = [parse_source(d, ("split", "labels", "fmt", "detector", "name"), defaults) for d in args.data]
+    sources = [parse_source(d, EVAL_KEYS, defaults) for d in args.data]
     settings = settings_from_args(args)
     classifier = create_classifier(settings.classifier, settings)
     detectors: dict[str, object] = {}

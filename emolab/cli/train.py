@@ -129,7 +129,7 @@ def run(args: argparse.Namespace) -> int:
 
     require_packages("'emolab train'", "emolab.training", "torch")
     from emolab.errors import DatasetError
-    from emolab.training.datasets import parse_source, resolve_labels
+    from emolab.training.datasets import TRAIN_KEYS, parse_source, resolve_labels
     from emolab.training.recipes import load_recipe
     from emolab.training.train import TrainConfig, config_from_checkpoint, train
 
@@ -161,7 +161,7 @@ def run(args: argparse.Namespace) -> int:
         if not specs:
             raise DatasetError("no dataset: give --data PATH (repeat it for several) or --recipe FILE")
         # --labels and --format are the defaults of every source that does not set its own.
-        sources = [parse_source(d, defaults={"labels": args.labels, "fmt": args.fmt}) for d in specs]
+        sources = [parse_source(d, TRAIN_KEYS, {"labels": args.labels, "fmt": args.fmt}) for d in specs]
         several = len(sources) > 1 or any(isinstance(d, dict) or ":" in str(d) and "=" in str(d) for d in specs)
         first = sources[0]
         settings = dict(recipe["train"])

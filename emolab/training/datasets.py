@@ -485,6 +485,9 @@ class Source:
 
 
 SOURCE_KEYS = tuple(f.name for f in dataclasses.fields(Source) if f.name != "path")
+#: What a training source may set, and what a dataset to evaluate may set.
+TRAIN_KEYS = ("labels", "fmt", "weight", "smoothing", "holdout", "name")
+EVAL_KEYS = ("split", "labels", "fmt", "detector", "name")
 
 
 def parse_source(

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from emolab.errors import DatasetError
-from emolab.training.datasets import SOURCE_KEYS, parse_source
+from emolab.training.datasets import TRAIN_KEYS, parse_source
 
 
 def load_recipe(path: Path) -> dict[str, Any]:
@@ -40,7 +40,7 @@ def load_recipe(path: Path) -> dict[str, Any]:
     sources = data.get("sources") or []
     if not isinstance(sources, list) or not all(isinstance(s, dict) for s in sources):
         raise DatasetError(
-            f"recipe {path}: 'sources' must be a list of objects with 'path' and {', '.join(SOURCE_KEYS)}"
+            f"recipe {path}: 'sources' must be a list of objects with 'path' and {', '.join(TRAIN_KEYS)}"
         )
     train = data.get("train") or {}
     fields = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -49,7 +49,7 @@ def load_recipe(path: Path) -> dict[str, Any]:
         raise DatasetError(f"recipe {path}: unknown or command-only training setting {', '.join(bad)}")
     for s in sources:
         try:
-            parse_source(s)  # each entry checked now, so the message can name the recipe
+            parse_source(s, TRAIN_KEYS)  # each entry checked now, so the message can name the recipe
         except DatasetError as exc:
             raise DatasetError(f"recipe {path}: {exc}") from exc
     return {"sources": sources, "train": train}
