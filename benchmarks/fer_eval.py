@@ -8,7 +8,8 @@ Steps (see ``benchmarks/fer_eval.sh``):
             the best mean validation accuracy over FER+ PublicTest and the SFEW slice held out
             in training, while every FER+ class with >= 50 images keeps a recall of at least
             0.6), then the crop margin and shift (and whether to average the mirror image)
-            through the detection path, all on validation data;
+            through the detection path on PublicTest (the SFEW hold-out's figure is printed
+            beside it; ``--crop-on both`` chooses on both), all on validation data;
 ``calibrate`` fit the temperature that makes the probabilities calibrated (lowest NLL on the
             same validation data) and print the expected calibration error before and after;
 ``final``   measure the selected model on the test splits (FER+ PrivateTest, FER2013's own
@@ -74,15 +75,19 @@ def sfew_detected(split: str, cache: Path, upscale: int, pad: float) -> tuple[np
         from emolab.detection import create_detector
         from emolab.settings import Settings
 
-        faces = detect_faces(x, create_detector("mtcnn", Settings(model_threads=1)), upscale, pad)
-        boxes = np.array([(*f.box, f.score) if f else (np.nan,) * 5 for f in faces], np.float32)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        np.savez(path, boxes=boxes)
-    boxes = np.load(path)["boxes"]
-    faces = [
-        None if np.isnan(b[0]) else Detection(box=tuple(float(v) for v in b[:4]), score=float(b[4])) for b in boxes
-    ]
-    return x, y, faces
+        save_boxes(detect_faces(x, create_detector("mtcnn", Settings(model_threads=1)), upscale, pad), path)
+    return x, y, cached_faces(cache, f"sfew_{split}", upscale, pad)
+
+
+def save_boxes(faces: list[Detection | None], path: Path) -> np.ndarray:
+    """Cache detections as (n, 5) boxes and scores, NaN where no face was found."""
+    boxes = np.full((len(faces), 5), np.nan, np.float32)
+    for i, f in enumerate(faces):
+        if f is not None:
+            boxes[i] = (*f.box, f.score)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez(path, boxes=boxes)
+    return boxes
 
 
 def validation_logits(clf: FerCnnClassifier) -> list[tuple[str, np.ndarray, np.ndarray]]:
@@ -103,14 +108,8 @@ def cmd_detect(args: argparse.Namespace) -> None:
     x, _ = load(args.split)
     det = create_detector("mtcnn", Settings(model_threads=args.threads))
     t0 = time.perf_counter()
-    faces = detect_faces(x, det, args.upscale, args.pad)
-    boxes = np.full((len(x), 5), np.nan, np.float32)
-    for i, f in enumerate(faces):
-        if f is not None:
-            boxes[i] = (*f.box, f.score)
     out = Path(args.cache) / f"mtcnn_{args.split}_{args.upscale}_{args.pad}.npz"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(out, boxes=boxes)
+    boxes = save_boxes(detect_faces(x, det, args.upscale, args.pad), out)
     found = ~np.isnan(boxes[:, 0])
     print(
         f"{args.split}: faces found in {found.mean():.1%} of {len(x)} images, "
