@@ -200,9 +200,11 @@ def test_hostile_clients_get_4xx_and_nothing_is_kept(tmp_path, media):
         time.sleep(1.2)
         refused(c.get(f"/r/{expired}/info"), 410, "expired")
         # Rate limit per link: a burst far beyond what a page sends.
-        answers = [c.get(f"/r/{t[4]}/info").status_code for _ in range(90)]
-        assert 429 in answers and answers[0] == 200
-        assert int(c.get(f"/r/{t[4]}/info").headers.get("retry-after", "0")) >= 1
+        answers = [c.get(f"/r/{t[4]}/info") for _ in range(90)]
+        limited = [r for r in answers if r.status_code == 429]
+        assert limited and answers[0].status_code == 200
+        # Read off a refused answer itself: on a slow machine the bucket may refill before one more request.
+        assert all(int(r.headers.get("retry-after", "0")) >= 1 for r in limited)
         # Another site reaching the loopback server through its own name (DNS rebinding) is refused.
         assert c.get("/api/status", headers={"Host": "evil.example"}).status_code == 400
         # The server still serves, and analyses the good one.
@@ -452,9 +454,9 @@ def test_browser_walks_through_and_the_session_lands_in_the_study(tmp_path, medi
         page = walk_through(browser, srv.links[0], shots, on_ad=pause_once)
         assert page["mime"].startswith("video/webm") and page["sent"] == page["size"] > 0
         # The page recorded the pause: two pairs a second apart at one ad time (the browser settles
-        # the paused position a few ms on)...
+        # the paused position a few ms either side of the last frame shown)...
         clock = page["clock"]
-        held = [(a[1], b[1], b[0] - a[0]) for a, b in zip(clock, clock[1:]) if b[0] - a[0] > 800 and b[1] - a[1] < 40]
+        held = [(a[1], b[1], b[0] - a[0]) for a, b in zip(clock, clock[1:]) if b[0] - a[0] > 800 and abs(b[1] - a[1]) < 40]
         gap = max(range(len(clock) - 1), key=lambda i: clock[i + 1][0] - clock[i][0])
         assert len(held) == 1, (held, clock[max(0, gap - 3) : gap + 4])
         srv.wait_for(lambda s: s["counts"]["analysed"] == 1 and s["study_report"], 120, "the study report")
@@ -465,9 +467,11 @@ def test_browser_walks_through_and_the_session_lands_in_the_study(tmp_path, medi
         check_session(srv.study, "inv-0001", page)
         # ...and the frames filmed during it were stamped with the frame that stood on screen.
         rows = list(csv.DictReader(open(srv.study / "sessions" / "inv-0001" / "timeline.csv")))
-        paused_from, paused_to, paused_ms = held[0]
+        paused_from, paused_to = sorted(held[0][:2])
+        paused_ms = held[0][2]
         frozen = [r for r in rows if paused_from - 0.5 < float(r["ad_ms"]) < paused_to + 0.5]
-        assert len(frozen) >= 0.4 * paused_ms / 1000 * 30, (len(frozen), paused_ms)  # the camera films 30 fps
+        print(f"\npause held the ad at {held[0][0]:.1f}..{held[0][1]:.1f} ms for {paused_ms:.0f} ms: {len(frozen)} frames")
+        assert len(frozen) >= 0.4 * paused_ms / 1000 * 30, (len(frozen), held[0])  # the camera films 30 fps
         browser.get(srv.links[0])  # the link is used up
         assert "already been used" in browser.find_element("tag name", "body").text
 
