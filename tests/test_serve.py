@@ -456,7 +456,8 @@ def test_browser_walks_through_and_the_session_lands_in_the_study(tmp_path, medi
         # The page recorded the pause: two pairs a second apart at one ad time (the browser settles
         # the paused position a few ms either side of the last frame shown)...
         clock = page["clock"]
-        held = [(a[1], b[1], b[0] - a[0]) for a, b in zip(clock, clock[1:]) if b[0] - a[0] > 800 and abs(b[1] - a[1]) < 40]
+        pairs = zip(clock, clock[1:])
+        held = [(a[1], b[1], b[0] - a[0]) for a, b in pairs if b[0] - a[0] > 800 and abs(b[1] - a[1]) < 40]
         gap = max(range(len(clock) - 1), key=lambda i: clock[i + 1][0] - clock[i][0])
         assert len(held) == 1, (held, clock[max(0, gap - 3) : gap + 4])
         srv.wait_for(lambda s: s["counts"]["analysed"] == 1 and s["study_report"], 120, "the study report")
@@ -470,7 +471,7 @@ def test_browser_walks_through_and_the_session_lands_in_the_study(tmp_path, medi
         paused_from, paused_to = sorted(held[0][:2])
         paused_ms = held[0][2]
         frozen = [r for r in rows if paused_from - 0.5 < float(r["ad_ms"]) < paused_to + 0.5]
-        print(f"\npause held the ad at {held[0][0]:.1f}..{held[0][1]:.1f} ms for {paused_ms:.0f} ms: {len(frozen)} frames")
+        print(f"\npause held ad time {held[0][0]:.1f}..{held[0][1]:.1f} ms for {paused_ms:.0f} ms: {len(frozen)} rows")
         assert len(frozen) >= 0.4 * paused_ms / 1000 * 30, (len(frozen), held[0])  # the camera films 30 fps
         browser.get(srv.links[0])  # the link is used up
         assert "already been used" in browser.find_element("tag name", "body").text
