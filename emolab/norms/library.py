@@ -299,9 +299,17 @@ def open_norms(path: str | Path | None = None, write: bool = False) -> Norms:
 def _check(conn: sqlite3.Connection, path: Path, write: bool) -> None:
     """Check the file is an emolab library this version understands; create the schema in a new one."""
     try:
-        version = conn.execute("PRAGMA user_version").fetchone()[0]
-        app = conn.execute("PRAGMA application_id").fetchone()[0]
-        tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        # One read transaction, so one snapshot: another process may be creating the library at
+        # this moment, and reading its version before that commit and its tables after would
+        # make a half-seen library look like a foreign database.
+        conn.execute("BEGIN")
+        try:
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            app = conn.execute("PRAGMA application_id").fetchone()[0]
+            tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
     except sqlite3.DatabaseError as exc:
         raise _refuse(path, f"is damaged ({exc}); restore it from a backup or an export") from exc
     if version > SCHEMA_VERSION:
