@@ -137,7 +137,11 @@ def test_recipes_are_checked(tmp_path: Path) -> None:
     assert sfew and all(s.get("holdout", 0) > 0 for s in sfew)
 
 
-def test_multi_source_run_trains_validates_per_source_and_cards_every_dataset(three_sources: dict) -> None:
+@pytest.fixture(scope="module")
+def multi_run(three_sources: dict[str, Path]) -> tuple[TrainConfig, dict]:
+    """One tiny three-source run (trained once for the module): its config and final metrics.
+
+    Its folder is ``base/run`` and its export ``base/export/ms.pt`` (with .onnx and .json)."""
     base = three_sources["base"]
     cfg = TrainConfig(
         data=str(three_sources["fer"]),
@@ -156,8 +160,12 @@ def test_multi_source_run_trains_validates_per_source_and_cards_every_dataset(th
         domain_aug=0.5,
         **TINY_NET,
     )
-    metrics = train(cfg)
-    history = json.loads((base / "run" / "history.json").read_text())["history"]
+    return cfg, train(cfg)
+
+
+def test_multi_source_run_trains_validates_per_source_and_cards_every_dataset(multi_run: tuple) -> None:
+    cfg, metrics = multi_run
+    history = json.loads((Path(cfg.out) / "history.json").read_text())["history"]
     # Both sources with validation data are scored every epoch; the checkpoint score is their mean.
     assert set(history[0]["val_acc_by_source"]) == {"FER", "film"}
     assert history[0]["val_acc"] == pytest.approx(np.mean(list(history[0]["val_acc_by_source"].values())), abs=1e-3)
@@ -196,8 +204,10 @@ def test_train_cli_takes_several_data_and_a_recipe(three_sources: dict, tmp_path
         train(TrainConfig(data=str(three_sources["fer"]), color="rgb", out=str(tmp_path / "rgb"), **TINY_NET))
 
 
-def test_evaluate_prints_one_table_across_datasets_and_writes_json(three_sources: dict, tmp_path: Path, capsys) -> None:
-    card = three_sources["base"] / "export" / "ms.json"
+def test_evaluate_prints_one_table_across_datasets_and_writes_json(
+    three_sources: dict, multi_run: tuple, tmp_path: Path, capsys
+) -> None:
+    card = Path(multi_run[0].export).with_suffix(".json")
     if not card.is_file():
         pytest.fail("run test_multi_source_run_trains_validates_per_source_and_cards_every_dataset first (same module)")
     out = tmp_path / "eval" / "cross.json"
@@ -244,7 +254,7 @@ def test_calibration_error_and_temperature_on_known_cases() -> None:
     )
 
 
-def test_the_engine_applies_the_cards_temperature(three_sources: dict, tmp_path: Path) -> None:
+def test_the_engine_applies_the_cards_temperature(multi_run: tuple) -> None:
     """A calibrated card softens (T > 1) the probabilities the curves plot, never the chosen emotion."""
     import dataclasses
 
@@ -252,7 +262,7 @@ def test_the_engine_applies_the_cards_temperature(three_sources: dict, tmp_path:
     from emolab.detection.base import Detection
     from emolab.modelcards import load_card
 
-    card = load_card(three_sources["base"] / "export" / "ms.json")
+    card = load_card(Path(multi_run[0].export).with_suffix(".json"))
     frame = np.full((100, 100, 3), 80, np.uint8)
     frame[20:68, 20:68] = _face(3, 7)[..., None]
     face = [Detection(box=(20.0, 20.0, 68.0, 68.0), score=0.9)]
@@ -266,15 +276,19 @@ def test_the_engine_applies_the_cards_temperature(three_sources: dict, tmp_path:
         FerCnnClassifier(dataclasses.replace(card, input={**card.input, "temperature": 0}))
 
 
-def test_a_multi_source_run_resumes_from_its_folder(three_sources: dict, tmp_path: Path, capsys) -> None:
+def test_a_multi_source_run_resumes_from_its_folder(
+    three_sources: dict, multi_run: tuple, tmp_path: Path, capsys
+) -> None:
     """--resume takes the sources from the checkpoint; --data, when given, must name as many (moved) folders."""
     import shutil
 
     run = tmp_path / "run"
-    shutil.copytree(three_sources["base"] / "run", run)
+    shutil.copytree(multi_run[0].out, run)
     argv = ["train", "--resume", "--out", str(run), "--threads", "1"]
     assert main([*argv, "--data", str(three_sources["fer"])]) == 2
     assert "the run has 3 sources, --data gives 1" in capsys.readouterr().err
+    assert main([*argv, "--data", f"{three_sources['fer']}:split=val"]) == 2  # an evaluation key
+    assert "unknown option split" in capsys.readouterr().err
     assert main(argv) == 0
     card = json.loads((run / "export" / "emolab_fer_cnn.json").read_text())
     assert [s["name"] for s in card["training"]["sources"]] == ["FER", "film", ""]

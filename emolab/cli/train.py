@@ -145,9 +145,9 @@ def run(args: argparse.Namespace) -> int:
         cfg = config_from_checkpoint(args.out)
         moved = {}
         if args.data and not cfg.sources:
-            moved["data"] = str(parse_source(args.data[0]).path)
+            moved["data"] = str(parse_source(args.data[0], TRAIN_KEYS).path)
         elif args.data:
-            given = [parse_source(d) for d in args.data]
+            given = [parse_source(d, TRAIN_KEYS) for d in args.data]
             if len(given) != len(cfg.sources):
                 raise DatasetError(f"--resume: the run has {len(cfg.sources)} sources, --data gives {len(given)}")
             moved["sources"] = [{**old, "path": str(new.path)} for old, new in zip(cfg.sources, given)]
